@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GO3S_IOC_GET_INFO: what this module is and what it allows.
+ */
+#include <linux/build_bug.h>
+#include <linux/cpumask.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+static_assert(sizeof(struct go3s_info) == GO3S_INFO_SIZE_VER0);
+
+/**
+ * go3s_info_fill() - describe the running module
+ * @info: filled completely, padding included; @info->size is set to the
+ *        size of the struct this module knows
+ */
+void go3s_info_fill(struct go3s_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->abi_version = GO3S_ABI_VERSION;
+	info->nr_possible_cpus = num_possible_cpus();
+	info->nr_online_cpus = num_online_cpus();
+	info->default_stack_size = GO3S_STACK_DEFAULT;
+	info->min_stack_size = GO3S_STACK_MIN;
+	info->max_stack_size = GO3S_STACK_MAX;
+	info->features = GO3S_FEATURE_COMPAT_IOCTL;
+	info->max_coroutines = go3s_max_coroutines;
+	info->max_session_coroutines = go3s_max_session_coroutines;
+	info->max_stack_bytes = go3s_max_stack_bytes;
+	info->max_session_stack_bytes = go3s_max_session_stack_bytes;
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_info_fill);

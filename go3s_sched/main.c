@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * go3s: coroutines for the kernel, scheduled per CPU from softirq.
+ *
+ * Module entry points and the module parameters that bound what go3s may
+ * consume.  Everything else lives in the file named after its concept.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+
+#include "internal.h"
+
+unsigned int go3s_max_coroutines = 65536;
+module_param_named(max_coroutines, go3s_max_coroutines, uint, 0444);
+MODULE_PARM_DESC(max_coroutines, "Module-wide limit on live coroutines");
+
+unsigned int go3s_max_session_coroutines = 16384;
+module_param_named(max_session_coroutines, go3s_max_session_coroutines,
+		   uint, 0444);
+MODULE_PARM_DESC(max_session_coroutines,
+		 "Limit on live coroutines per open file of /dev/go3s");
+
+unsigned long go3s_max_stack_bytes = 1UL << 30;
+module_param_named(max_stack_bytes, go3s_max_stack_bytes, ulong, 0444);
+MODULE_PARM_DESC(max_stack_bytes, "Module-wide limit on coroutine stack memory");
+
+unsigned long go3s_max_session_stack_bytes = 256UL << 20;
+module_param_named(max_session_stack_bytes, go3s_max_session_stack_bytes,
+		   ulong, 0444);
+MODULE_PARM_DESC(max_session_stack_bytes,
+		 "Limit on coroutine stack memory per open file of /dev/go3s");
+
+static int go3s_params_check(void)
+{
+	if (!go3s_max_coroutines || !go3s_max_session_coroutines ||
+	    go3s_max_session_coroutines > go3s_max_coroutines) {
+		pr_err("invalid coroutine limits %u/%u\n",
+		       go3s_max_session_coroutines, go3s_max_coroutines);
+		return -EINVAL;
+	}
+	if (go3s_max_session_stack_bytes < GO3S_STACK_MIN ||
+	    go3s_max_session_stack_bytes > go3s_max_stack_bytes) {
+		pr_err("invalid stack limits %lu/%lu\n",
+		       go3s_max_session_stack_bytes, go3s_max_stack_bytes);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init go3s_init(void)
+{
+	int ret;
+
+	ret = go3s_params_check();
+	if (ret)
+		return ret;
+
+	ret = go3s_dev_init();
+	if (ret)
+		return ret;
+
+	pr_info("loaded, ABI %u, %u CPUs online\n", GO3S_ABI_VERSION,
+		num_online_cpus());
+	return 0;
+}
+
+static void __exit go3s_exit(void)
+{
+	go3s_dev_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(go3s_init);
+module_exit(go3s_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The go3s developers");
+MODULE_DESCRIPTION("Coroutines for the kernel, scheduled per CPU from softirq");
+MODULE_VERSION("0.1.0");

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the ioctl struct helpers (uabi.c) and GET_INFO (info.c).
+ *
+ * The copy helpers are exercised on real user memory from kunit_vm_mmap(),
+ * so the EFAULT, EINVAL and E2BIG paths are the ones user space hits.
+ */
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
+
+#include "internal.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+static void go3s_test_size_check(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, go3s_uabi_size_check(0, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, go3s_uabi_size_check(63, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, go3s_uabi_size_check(64, 64), 0);
+	KUNIT_EXPECT_EQ(test, go3s_uabi_size_check(65, 64), 0);
+	KUNIT_EXPECT_EQ(test, go3s_uabi_size_check(PAGE_SIZE, 64), 0);
+	KUNIT_EXPECT_EQ(test, go3s_uabi_size_check(PAGE_SIZE + 1, 64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, go3s_uabi_size_check(U32_MAX, 64), -EINVAL);
+}
+
+static void go3s_test_info_fill(struct kunit *test)
+{
+	struct go3s_info info;
+
+	memset(&info, 0xa5, sizeof(info));
+	go3s_info_fill(&info);
+	KUNIT_EXPECT_EQ(test, info.size, (u32)sizeof(info));
+	KUNIT_EXPECT_EQ(test, info.flags, 0u);
+	KUNIT_EXPECT_EQ(test, info.abi_version, (u32)GO3S_ABI_VERSION);
+	KUNIT_EXPECT_EQ(test, info.nr_possible_cpus, num_possible_cpus());
+	KUNIT_EXPECT_EQ(test, info.nr_online_cpus, num_online_cpus());
+	KUNIT_EXPECT_LE(test, info.nr_online_cpus, info.nr_possible_cpus);
+	KUNIT_EXPECT_LE(test, info.min_stack_size, info.default_stack_size);
+	KUNIT_EXPECT_LE(test, info.default_stack_size, info.max_stack_size);
+	KUNIT_EXPECT_GE(test, info.min_stack_size, 8192u);
+	KUNIT_EXPECT_TRUE(test, info.features & GO3S_FEATURE_COMPAT_IOCTL);
+	KUNIT_EXPECT_LE(test, info.max_session_coroutines, info.max_coroutines);
+	KUNIT_EXPECT_LE(test, info.max_session_stack_bytes, info.max_stack_bytes);
+}
+
+/* A page of user memory, or the test is skipped for want of an mm. */
+static void __user *go3s_test_user_page(struct kunit *test)
+{
+	unsigned long addr;
+
+	addr = kunit_vm_mmap(test, NULL, 0, PAGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, addr, 0UL, "no user memory for the test");
+	KUNIT_ASSERT_FALSE(test, IS_ERR_VALUE(addr));
+	return (void __user *)addr;
+}
+
+static void go3s_test_copy_in(struct kunit *test)
+{
+	u8 *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	void __user *u = go3s_test_user_page(test);
+	struct go3s_info k;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	/* Exact size: copied as is. */
+	go3s_info_fill((struct go3s_info *)buf);
+	((struct go3s_info *)buf)->flags = 7;
+	KUNIT_ASSERT_EQ(test, copy_to_user(u, buf, PAGE_SIZE), 0UL);
+	memset(&k, 0, sizeof(k));
+	KUNIT_EXPECT_EQ(test, go3s_copy_in(&k, sizeof(k), GO3S_INFO_SIZE_VER0, u), 0);
+	KUNIT_EXPECT_EQ(test, k.size, (u32)sizeof(k));
+	KUNIT_EXPECT_EQ(test, k.flags, 7u);
+
+	/* Too small. */
+	*(u32 *)buf = GO3S_INFO_SIZE_VER0 - 4;
+	KUNIT_ASSERT_EQ(test, copy_to_user(u, buf, PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_EQ(test, go3s_copy_in(&k, sizeof(k), GO3S_INFO_SIZE_VER0, u),
+			-EINVAL);
+
+	/* Larger with a zero tail: accepted. */
+	memset(buf, 0, PAGE_SIZE);
+	*(u32 *)buf = sizeof(k) + 64;
+	KUNIT_ASSERT_EQ(test, copy_to_user(u, buf, PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_EQ(test, go3s_copy_in(&k, sizeof(k), GO3S_INFO_SIZE_VER0, u), 0);
+
+	/* Larger with a non-zero tail: the caller wants something we lack. */
+	buf[sizeof(k) + 10] = 1;
+	KUNIT_ASSERT_EQ(test, copy_to_user(u, buf, PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_EQ(test, go3s_copy_in(&k, sizeof(k), GO3S_INFO_SIZE_VER0, u),
+			-E2BIG);
+
+	/* Unreadable. */
+	KUNIT_EXPECT_EQ(test, go3s_copy_in(&k, sizeof(k), GO3S_INFO_SIZE_VER0,
+					   (void __user *)8), -EFAULT);
+}
+
+static void go3s_test_copy_out(struct kunit *test)
+{
+	u8 *buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	void __user *u = go3s_test_user_page(test);
+	struct go3s_info k;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+
+	/* A caller with an older, smaller struct gets only what it has room for. */
+	memset(buf, 0xee, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, copy_to_user(u, buf, PAGE_SIZE), 0UL);
+	go3s_info_fill(&k);
+	KUNIT_EXPECT_EQ(test, go3s_copy_out(u, 16, &k, sizeof(k)), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, u, PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_EQ(test, *(u32 *)buf, 16u);
+	KUNIT_EXPECT_EQ(test, buf[16], 0xee);
+
+	/* A newer, larger one gets our size back and an untouched tail. */
+	go3s_info_fill(&k);
+	KUNIT_EXPECT_EQ(test, go3s_copy_out(u, sizeof(k) + 8, &k, sizeof(k)), 0);
+	KUNIT_ASSERT_EQ(test, copy_from_user(buf, u, PAGE_SIZE), 0UL);
+	KUNIT_EXPECT_EQ(test, *(u32 *)buf, (u32)sizeof(k));
+	KUNIT_EXPECT_EQ(test, buf[sizeof(k)], 0xee);
+
+	KUNIT_EXPECT_EQ(test, go3s_copy_out((void __user *)8, sizeof(k), &k,
+					    sizeof(k)), -EFAULT);
+}
+
+static struct kunit_case go3s_uabi_cases[] = {
+	KUNIT_CASE(go3s_test_size_check),
+	KUNIT_CASE(go3s_test_info_fill),
+	KUNIT_CASE(go3s_test_copy_in),
+	KUNIT_CASE(go3s_test_copy_out),
+	{}
+};
+
+static struct kunit_suite go3s_uabi_suite = {
+	.name = "go3s_uabi",
+	.test_cases = go3s_uabi_cases,
+};
+
+kunit_test_suite(go3s_uabi_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for go3s");
