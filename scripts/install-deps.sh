@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PKGS=(
-	build-essential bc bison flex libelf-dev libssl-dev dwarves
+	build-essential gcc-multilib bc bison flex libelf-dev libssl-dev dwarves
 	kmod cpio xz-utils zstd python3 rsync perl
 	linux-headers-amd64 linux-image-amd64
 	linux-source-6.12 linux-headers-6.12-amd64

@@ -12,6 +12,7 @@
 #ifndef _UAPI_GO3S_H
 #define _UAPI_GO3S_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -22,7 +23,7 @@
 #define GO3S_ABI_VERSION	1
 
 /* Feature bits reported in &go3s_info.features. */
-#define GO3S_FEATURE_COMPAT_IOCTL	(1ULL << 0)
+#define GO3S_FEATURE_COMPAT_IOCTL	_BITULL(0)
 
 /**
  * struct go3s_info - what the loaded module is and what it allows

@@ -1,0 +1,163 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every build, static check and test of go3s.  Each result is
+# one PASS/FAIL/SKIP line in build/results.txt; the last line printed is
+# "N passed, N failed[, N skipped]" and the exit status is 1 on any failure.
+#
+# Environment: GO3S_VMS="test deb61" picks the VM runs; GO3S_ONLY=<selftest>
+# runs one kselftest program; GO3S_CACHE moves the kernel cache.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+cd "$GO3S_TOP"
+
+B=$GO3S_TOP/build
+R=$B/results.txt
+mkdir -p "$B"
+: >"$R"
+vms=${GO3S_VMS:-test deb61}
+
+pass() { echo "PASS $1" >>"$R"; }
+fail() { echo "FAIL $1${2:+: $2}" >>"$R"; echo "FAIL $1${2:+: $2}" >&2; }
+stage() { echo "== $*" >&2; }
+
+finish() {
+	local p f s
+	p=$(grep -c '^PASS' "$R")
+	f=$(grep -c '^FAIL' "$R")
+	s=$(grep -c '^SKIP' "$R")
+	echo
+	grep -E '^(FAIL|SKIP)' "$R"
+	echo "results: $R"
+	if [ "$s" -gt 0 ]; then
+		echo "$p passed, $f failed, $s skipped"
+	else
+		echo "$p passed, $f failed"
+	fi
+	[ "$f" -eq 0 ]
+	exit
+}
+
+stage "dependencies"
+if ! "$here/install-deps.sh" >&2; then
+	fail deps "scripts/install-deps.sh failed"
+	finish
+fi
+
+stage "test kernel (cached in $GO3S_CACHE)"
+start=$(date +%s)
+if kdir=$("$here/build-test-kernel.sh"); then
+	pass test-kernel
+	echo "test kernel: $kdir ($(($(date +%s) - start)) s)" >&2
+else
+	fail test-kernel "scripts/build-test-kernel.sh failed"
+	kdir=
+fi
+ksrc=$(go3s_kernel_src)
+go3s_extract_source >&2
+
+# --- builds: W=1, objtool included, zero warnings on every kernel -------
+declare -A KDIRS=(
+	[deb61]=/lib/modules/$(go3s_deb61_release)/build
+	[deb612]=/lib/modules/$(go3s_deb612_release)/build
+)
+[ -n "$kdir" ] && KDIRS[test]=$kdir
+
+for k in test deb61 deb612; do
+	stage "build W=1 against $k"
+	if [ -z "${KDIRS[$k]:-}" ]; then
+		fail "build-w1/$k" "no kernel tree"
+		continue
+	fi
+	rm -rf "$B/$k"
+	mkdir -p "$B/$k/src"
+	cp -a Kbuild go3s_sched uapi "$B/$k/src/"
+	if make -C "${KDIRS[$k]}" M="$B/$k/src" W=1 >"$B/$k/build.log" 2>&1 &&
+	   ! grep -E 'warning:|error:' "$B/$k/build.log" >&2; then
+		pass "build-w1/$k"
+	else
+		tail -20 "$B/$k/build.log" >&2
+		fail "build-w1/$k" "see $B/$k/build.log"
+	fi
+done
+
+# --- static checks ----------------------------------------------------
+stage "checkpatch --strict"
+srcs=$(git ls-files 'go3s_sched/*.[chS]' 'uapi/*.h' 'selftests/*.[ch]' \
+	'selftests/**/*.[ch]' | sort -u)
+for f in $srcs; do
+	if out=$(perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree --quiet \
+		 --show-types -f "$f" 2>&1) && [ -z "$out" ]; then
+		pass "checkpatch/$f"
+	else
+		echo "$out" >&2
+		fail "checkpatch/$f"
+	fi
+done
+
+stage "kernel-doc"
+for f in $(git ls-files 'go3s_sched/*.[ch]' 'uapi/*.h'); do
+	if out=$(perl "$ksrc/scripts/kernel-doc" -none -Wall "$f" 2>&1) &&
+	   [ -z "$out" ]; then
+		pass "kernel-doc/$f"
+	else
+		echo "$out" >&2
+		fail "kernel-doc/$f"
+	fi
+done
+
+stage "uapi header stands alone"
+for lang in c c++; do
+	cc=gcc
+	[ $lang = c++ ] && cc=g++
+	if echo '#include <uapi/go3s.h>' | $cc -x $lang -I. -Wall -Wextra \
+		-pedantic -Werror -fsyntax-only - >&2; then
+		pass "uapi/$lang"
+	else
+		fail "uapi/$lang"
+	fi
+done
+
+stage "selftests"
+st=$B/selftests
+rm -rf "$st"
+if make -C selftests KSRC="$ksrc" OUT="$st" >"$B/selftests.log" 2>&1; then
+	pass selftests-build
+else
+	tail -20 "$B/selftests.log" >&2
+	fail selftests-build
+fi
+
+stage "dkms against $(go3s_deb61_release)"
+if "$here/dkms.sh" check "$(go3s_deb61_release)" >"$B/dkms.log" 2>&1; then
+	pass dkms/deb61
+else
+	tail -20 "$B/dkms.log" >&2
+	fail dkms/deb61 "see $B/dkms.log"
+fi
+
+# --- the VM runs --------------------------------------------------------
+progs=$(find "$st" -maxdepth 1 -type f -perm -u+x -name '*_test*' 2>/dev/null | sort)
+if [ -n "${GO3S_ONLY:-}" ]; then
+	progs=$(echo "$progs" | grep -E "/${GO3S_ONLY}(_32)?$")
+fi
+for k in $vms; do
+	case $k in
+	test) bz=${kdir:+$kdir/arch/x86/boot/bzImage} ;;
+	deb61) bz=/boot/vmlinuz-$(go3s_deb61_release) ;;
+	*) bz= ;;
+	esac
+	stage "VM: $k"
+	if [ -z "$bz" ] || [ ! -f "$B/$k/src/go3s.ko" ]; then
+		fail "vm/$k" "no kernel or no module"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	"$here/mkinitramfs.sh" "$B/$k/initrd.gz" "$B/$k/src" $progs &&
+	"$here/vm-run.sh" -k "$bz" -i "$B/$k/initrd.gz" -l "$B/$k/console.log" \
+		-s "$ksrc" -n "$k" -r "$R" || echo "VM $k: failures, log $B/$k/console.log" >&2
+done
+
+finish
