@@ -29,6 +29,9 @@ int go3s_copy_out(void __user *dst, u32 usize, void *src, size_t ksize);
 /* info.c */
 void go3s_info_fill(struct go3s_info *info);
 
+/* prog.c */
+int go3s_prog_validate(const struct go3s_op *ops, u32 nr);
+
 /* dev.c */
 int go3s_dev_init(void);
 void go3s_dev_exit(void);

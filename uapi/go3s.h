@@ -61,6 +61,42 @@ struct go3s_info {
 #define GO3S_INFO_SIZE_VER0	64
 
 /*
+ * Workload programs (§9): a coroutine created from user space runs an
+ * array of operations, validated completely when it is created.
+ */
+#define GO3S_OP_EXIT		0	/* a: exit code (as __s32); b: 0 */
+#define GO3S_OP_YIELD		1	/* a, b: 0 */
+#define GO3S_OP_SPIN		2	/* b: ns of busy work, 1..GO3S_SPIN_MAX_NS */
+#define GO3S_OP_SLEEP		3	/* b: ns to sleep, 1..GO3S_SLEEP_MAX_NS */
+#define GO3S_OP_SUSPEND		4	/* a, b: 0; waits for GO3S_IOC_RESUME */
+#define GO3S_OP_SEND		5	/* a: channel id; b: the value */
+#define GO3S_OP_RECV		6	/* a: channel id; b: 0 */
+#define GO3S_OP_LOOP		7	/* a: earlier op index; b: 1..GO3S_LOOP_MAX */
+
+#define GO3S_PROG_MAX_OPS	256
+#define GO3S_SPIN_MAX_NS	1000000000ULL		/* 1 s */
+#define GO3S_SLEEP_MAX_NS	3600000000000ULL	/* 1 h */
+#define GO3S_LOOP_MAX		1000000000ULL
+
+/**
+ * struct go3s_op - one operation of a workload program
+ * @code: %GO3S_OP_*.
+ * @a: first operand: exit code, channel id or loop target, per @code;
+ *     zero when @code takes none.
+ * @b: second operand: nanoseconds, value or loop count, per @code;
+ *     zero when @code takes none.
+ *
+ * %GO3S_OP_LOOP jumps back to op @a, @b times, then goes on; loops
+ * must nest (a loop inside another lies wholly within it).  A program that
+ * runs past its last op exits with code 0.
+ */
+struct go3s_op {
+	__u32 code;
+	__u32 a;
+	__u64 b;
+};
+
+/*
  * The size encoded in an ioctl number is the first version of its struct;
  * the kernel reads the real size from the struct's size field.
  */
