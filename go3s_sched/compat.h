@@ -7,6 +7,7 @@
 #define _GO3S_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/export.h>
 #include <kunit/visibility.h>
 
 #endif /* _GO3S_COMPAT_H */

@@ -18,7 +18,7 @@ import tempfile
 # Any of these anywhere in the console fails the run.
 KERNEL_REPORTS = [
     r"\bBUG[: ]", r"WARNING:", r"\bOops\b", r"Kernel panic",
-    r"general protection fault", r"UBSAN:", r"KASAN:", r"kmemleak:.*leak",
+    r"general protection fault", r"UBSAN:", r"KASAN:", r"kmemleak: \d+ new suspected",
     r"unreferenced object", r"soft lockup", r"hard LOCKUP",
     r"blocked for more than", r"rcu.*(detected stall|self-detected)",
     r"INFO: lockdep", r"DEBUG_LOCKS_WARN_ON", r"possible (circular|recursive) locking",
@@ -51,7 +51,7 @@ def kunit_cases(text, ksrc):
         js = os.path.join(d, "json")
         with open(src, "w") as f:
             f.write(text)
-        p = subprocess.run([sys.executable, kunit, "parse", "--json", js, src],
+        p = subprocess.run([sys.executable, kunit, "parse", "--json=" + js, src],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True)
         if not os.path.exists(js):
