@@ -30,7 +30,33 @@ int go3s_copy_out(void __user *dst, u32 usize, void *src, size_t ksize);
 void go3s_info_fill(struct go3s_info *info);
 
 /* prog.c */
+struct go3s_prog;
+struct xarray;
 int go3s_prog_validate(const struct go3s_op *ops, u32 nr);
+struct go3s_prog *go3s_prog_load(const struct go3s_op __user *uops, u32 nr,
+				 struct xarray *chans);
+void go3s_prog_free(struct go3s_prog *p);
+u32 go3s_prog_pc(struct go3s_prog *p);
+int go3s_prog_request_suspend(struct go3s_prog *p, unsigned int state);
+int go3s_prog_run(void *arg);
+
+/* session.c */
+struct go3s_session;
+struct file;
+struct poll_table_struct;
+struct go3s_session *go3s_session_open(void);
+void go3s_session_close(struct go3s_session *s);
+long go3s_session_ioctl(struct go3s_session *s, unsigned int cmd,
+			void __user *uarg);
+ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,
+			  size_t count, bool nonblock);
+__poll_t go3s_session_poll(struct go3s_session *s, struct file *file,
+			   struct poll_table_struct *wait);
+
+/* stats.c */
+extern struct dentry *go3s_debugfs_dir;
+void go3s_stats_init(void);
+void go3s_stats_exit(void);
 
 /* dev.c */
 int go3s_dev_init(void);

@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 
 #include "internal.h"
+#include "sched.h"
 
 unsigned int go3s_max_coroutines = 65536;
 module_param_named(max_coroutines, go3s_max_coroutines, uint, 0444);
@@ -57,9 +58,17 @@ static int __init go3s_init(void)
 	if (ret)
 		return ret;
 
-	ret = go3s_dev_init();
+	ret = go3s_sched_init();
 	if (ret)
 		return ret;
+
+	ret = go3s_dev_init();
+	if (ret) {
+		go3s_sched_exit();
+		return ret;
+	}
+	go3s_stats_init();
+	go3s_bench_init();
 
 	pr_info("loaded, ABI %u, %u CPUs online\n", GO3S_ABI_VERSION,
 		num_online_cpus());
@@ -68,7 +77,10 @@ static int __init go3s_init(void)
 
 static void __exit go3s_exit(void)
 {
+	go3s_bench_exit();
+	go3s_stats_exit();
 	go3s_dev_exit();
+	go3s_sched_exit();
 	pr_info("unloaded\n");
 }
 

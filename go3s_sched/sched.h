@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals of the go3s coroutine engine, shared by its files and its KUnit
+ * suites.  Other modules include go3s.h.
+ */
+#ifndef _GO3S_SCHED_H
+#define _GO3S_SCHED_H
+
+#include <linux/atomic.h>
+#include <linux/cache.h>
+#include <linux/hrtimer.h>
+#include <linux/irq_work.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/refcount.h>
+#include <linux/smp.h>
+#include <linux/wait.h>
+
+#include "compat.h"
+#include "go3s.h"
+#include "lock.h"
+
+/*
+ * Coroutine state word: the user-visible state in the low bits, and two
+ * flags that are not states: a cancellation request on an ACTIVE coroutine,
+ * and a wakeup that arrived while it was ACTIVE (so the suspend it is about
+ * to do returns at once: a resume racing a suspend wins).
+ */
+#define GO3S_CO_STATE_MASK	0x7u
+#define GO3S_CO_CANCEL_REQ	BIT(3)
+#define GO3S_CO_WAKE		BIT(4)
+
+/**
+ * enum go3s_req - requests to go3s_co_transition()
+ * @GO3S_REQ_RESUME: start a CREATED or wake a SUSPENDED coroutine; on an
+ *	ACTIVE one, leave a wakeup for its next suspend.
+ * @GO3S_REQ_SUSPEND: the coroutine parks itself (only it asks this).
+ * @GO3S_REQ_COMPLETE: its body returned (only it asks this).
+ * @GO3S_REQ_CANCEL: cancel it, now if CREATED or SUSPENDED, at its next
+ *	suspension point if ACTIVE.
+ * @GO3S_REQ_FAIL: its stack canary is gone: end it like a cancellation.
+ * @GO3S_NR_REQS: number of requests.
+ */
+enum go3s_req {
+	GO3S_REQ_RESUME,
+	GO3S_REQ_SUSPEND,
+	GO3S_REQ_COMPLETE,
+	GO3S_REQ_CANCEL,
+	GO3S_REQ_FAIL,
+	GO3S_NR_REQS,
+};
+
+/* Why a coroutine switched back to its scheduler. */
+enum go3s_switch_reason {
+	GO3S_SWITCH_YIELD,
+	GO3S_SWITCH_SUSPEND,
+	GO3S_SWITCH_EXIT,
+};
+
+/* A coroutine blocked on a channel; embedded in the coroutine. */
+struct go3s_chan_wait {
+	struct list_head node;		/* on chan->sendq or chan->recvq */
+	struct go3s_chan *chan;		/* set while waiting */
+	void *val;
+	bool done;			/* under chan->lock */
+	bool closed;			/* under chan->lock */
+};
+
+typedef void (*go3s_notify_fn)(struct go3s_co *co, void *data);
+
+struct go3s_co {
+	/* Saved stack pointer while switched out; only its CPU uses it. */
+	unsigned long sp;
+	atomic_t state;
+	int cpu;
+	u8 prio;
+	u8 reason;			/* enum go3s_switch_reason */
+	bool started;
+	bool failed;
+	bool on_cpu;
+	bool timer_fired;
+	refcount_t ref;
+	u64 id;
+	go3s_fn_t fn;
+	void *arg;
+	int result;
+	int done;			/* finished: smp_store_release() */
+	struct module *owner;
+	go3s_notify_fn notify;		/* go3s_co_set_notify() */
+	void *notify_data;
+	void *stack;			/* lowest address; canary there */
+	unsigned int stack_size;
+	unsigned long canary;		/* its -fstack-protector value */
+	struct list_head rq_node;	/* run-queue overflow */
+	struct list_head all_node;	/* go3s_all */
+	struct hrtimer timer;
+	struct go3s_chan_wait wait;
+	wait_queue_head_t join_wq;
+	u64 switches;
+	u64 run_ns;
+	unsigned int stack_hwm;
+};
+
+/* Run queue of one CPU: see runq.c. */
+#define GO3S_RUNQ_RING		256
+
+struct go3s_runq_level {
+	struct go3s_spinlock lock;
+	unsigned int head;
+	unsigned int nr_ring;
+	unsigned int nr;		/* ring + overflow; READ_ONCE() unlocked */
+	struct list_head overflow;
+	struct go3s_co **ring;		/* GO3S_RUNQ_RING entries */
+} ____cacheline_aligned_in_smp;
+
+struct go3s_runq {
+	struct go3s_runq_level level[GO3S_NR_PRIO];
+	struct go3s_co *runnext;	/* owner CPU only */
+	unsigned int tick;		/* owner CPU only */
+};
+
+/* One pick in GO3S_FAIR_NORMAL tries NORMAL first, one in GO3S_FAIR_LOW LOW. */
+#define GO3S_FAIR_NORMAL	4
+#define GO3S_FAIR_LOW		16
+
+int go3s_runq_init(struct go3s_runq *rq, int node);
+void go3s_runq_destroy(struct go3s_runq *rq);
+void go3s_runq_push(struct go3s_runq *rq, struct go3s_co *co);
+void go3s_runq_push_next(struct go3s_runq *rq, struct go3s_co *co);
+struct go3s_co *go3s_runq_pop(struct go3s_runq *rq);
+bool go3s_runq_empty(struct go3s_runq *rq);
+unsigned int go3s_runq_len(struct go3s_runq *rq);
+
+/**
+ * struct go3s_sched_stats - per-CPU counters, written by the owner CPU
+ * @switches: switches into coroutines.
+ * @spawns: coroutines spawned on this CPU.
+ * @completions: coroutines finished on this CPU.
+ * @passes: run-loop passes.
+ * @handoffs: passes that ran out of budget and handed off to go3s/N.
+ * @canary_failures: coroutines failed for a corrupted stack canary.
+ * @co_ns: time spent in coroutine bodies.
+ * @sched_ns: time spent in run-loop passes, bodies included.
+ */
+struct go3s_sched_stats {
+	u64 switches;
+	u64 spawns;
+	u64 completions;
+	u64 passes;
+	u64 handoffs;
+	u64 canary_failures;
+	u64 co_ns;
+	u64 sched_ns;
+};
+
+struct go3s_sched {
+	/* Owner CPU only. */
+	unsigned long sp;		/* run loop's stack pointer */
+	struct go3s_co *cur;
+	unsigned long task_canary;
+	unsigned int pc_base;
+	int rcu_base;
+	bool handoff;
+	bool ready;
+	int cpu;
+	struct go3s_sched_stats stats;
+	struct task_struct *thread;
+	struct go3s_bh bh;
+	struct irq_work kick;
+	call_single_data_t csd;
+	/* Any CPU. */
+	atomic_t pending ____cacheline_aligned_in_smp;
+	struct go3s_runq rq;
+};
+
+DECLARE_PER_CPU_ALIGNED(struct go3s_sched, go3s_scheds);
+
+/* Budget of one run-loop pass (§3): whichever comes first. */
+#define GO3S_BUDGET_NS		(2 * NSEC_PER_MSEC)
+#define GO3S_BUDGET_SWITCHES	512
+
+/* switch_64.S */
+void go3s_switch(unsigned long *save_sp, unsigned long *load_sp);
+void go3s_co_entry(void);
+
+/* sched.c */
+unsigned long *go3s_co_main(struct go3s_co *co);
+int go3s_co_park(struct go3s_co *co);
+int go3s_sched_init(void);
+void go3s_sched_exit(void);
+void go3s_cancel_all(bool final);
+unsigned int go3s_nr_live(void);
+unsigned int go3s_spawn_orphans(unsigned int n);
+void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);
+unsigned long go3s_sched_backoff_rounds(int cpu);
+void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co);
+void go3s_co_set_notify(struct go3s_co *co, go3s_notify_fn fn, void *data);
+void go3s_co_warn(struct go3s_co *co, const char *what);
+unsigned int go3s_co_walk(struct go3s_co *co, unsigned long sp,
+			  unsigned long *entries, unsigned int max);
+
+/**
+ * struct go3s_co_info - per-coroutine status (§7), a snapshot
+ * @id: go3s_id()
+ * @state: &enum go3s_state
+ * @on_cpu: running rather than queued (meaningful when ACTIVE)
+ * @finished: its stack is released; @result and @stack_hwm are final
+ * @cpu: the CPU it is pinned to
+ * @prio: &enum go3s_prio
+ * @result: the body's return value, once finished
+ * @switches: switches into it
+ * @run_ns: time spent running
+ * @stack_size: bytes
+ * @stack_hwm: high-water mark in bytes, once finished (0 before)
+ */
+struct go3s_co_info {
+	u64 id;
+	u32 state;
+	bool on_cpu;
+	bool finished;
+	int cpu;
+	u32 prio;
+	int result;
+	u64 switches;
+	u64 run_ns;
+	u32 stack_size;
+	u32 stack_hwm;
+};
+
+/* co.c */
+void go3s_co_info_get(struct go3s_co *co, struct go3s_co_info *info);
+int go3s_co_rule(unsigned int old, enum go3s_req req, unsigned int *newp);
+int go3s_co_transition(struct go3s_co *co, enum go3s_req req,
+		       unsigned int *oldp, unsigned int *newp);
+
+static inline unsigned int go3s_co_state(struct go3s_co *co)
+{
+	return atomic_read(&co->state) & GO3S_CO_STATE_MASK;
+}
+
+/* stack.c */
+#define GO3S_STACK_CANARY	0x676f3373c0deca7eUL
+#define GO3S_STACK_CACHE	16
+
+size_t go3s_stack_size(size_t req);
+void *go3s_stack_alloc(size_t size, bool atomic);
+void go3s_stack_free(void *stack, size_t size);
+bool go3s_stack_canary_ok(void *stack);
+unsigned int go3s_stack_hwm(void *stack, size_t size);
+unsigned int go3s_stack_cached(int cpu);
+void go3s_stack_init(void);
+void go3s_stack_exit(void);
+
+/* bench.c */
+void go3s_bench_init(void);
+void go3s_bench_exit(void);
+
+/* timer.c */
+void go3s_timer_setup(struct go3s_co *co);
+void go3s_timer_stop(struct go3s_co *co);
+
+/* chan.c */
+void go3s_chan_wait_abort(struct go3s_co *co);
+
+/*
+ * -fstack-protector: each task has its own canary in a per-CPU slot that
+ * __switch_to() reloads.  A coroutine may suspend under one task and resume
+ * under another, so it carries a canary of its own and the switch path
+ * swaps the slot, as __switch_to_asm does for tasks.
+ */
+#ifdef CONFIG_STACKPROTECTOR
+static __always_inline unsigned long go3s_canary_get(void)
+{
+	return this_cpu_read(fixed_percpu_data.stack_canary);
+}
+
+static __always_inline void go3s_canary_set(unsigned long canary)
+{
+	this_cpu_write(fixed_percpu_data.stack_canary, canary);
+}
+#else
+static __always_inline unsigned long go3s_canary_get(void)
+{
+	return 0;
+}
+
+static __always_inline void go3s_canary_set(unsigned long canary)
+{
+}
+#endif
+
+#endif /* _GO3S_SCHED_H */

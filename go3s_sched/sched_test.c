@@ -1,0 +1,666 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: coroutines on the real per-CPU schedulers (sched.c): spawn, yield
+ * and complete; suspend/resume racing across CPUs; cancellation at every
+ * suspension point; misuse; budget hand-off; backtraces; cancelling
+ * thousands of live coroutines as unload does.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/hrtimer.h>
+#include <linux/kallsyms.h>
+#include <linux/kthread.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "internal.h"
+#include "sched.h"
+#include "testing.h"
+
+/* spawn, yield, complete */
+
+struct go3s_t_yield {
+	atomic_t n;
+	int yields;
+	atomic_t wrong_cpu;
+};
+
+static int go3s_t_yielder(void *arg)
+{
+	struct go3s_t_yield *y = arg;
+	struct go3s_co *self = go3s_current();
+	int i;
+
+	for (i = 0; i < y->yields; i++) {
+		if (go3s_yield())
+			return -1;
+		if (!go3s_on_cpu(self) || raw_smp_processor_id() != self->cpu)
+			atomic_inc(&y->wrong_cpu);
+		atomic_inc(&y->n);
+	}
+	return 42;
+}
+
+static void go3s_test_spawn_yield_complete(struct kunit *test)
+{
+	struct go3s_t_yield *y = kunit_kzalloc(test, sizeof(*y), GFP_KERNEL);
+	unsigned int nr = 6 * num_online_cpus(), i;
+	struct go3s_co **co;
+
+	co = kunit_kcalloc(test, nr, sizeof(*co), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, y);
+	KUNIT_ASSERT_NOT_NULL(test, co);
+	y->yields = 50;
+	for (i = 0; i < nr; i++)
+		co[i] = go3s_test_spawn(test, go3s_t_yielder, y,
+					go3s_test_cpu(i), 0);
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_EQ(test, go3s_join(co[i], GO3S_TEST_JOIN_TIMEOUT,
+						NULL), 0);
+		KUNIT_EXPECT_EQ(test, go3s_state(co[i]), GO3S_STATE_COMPLETING);
+		KUNIT_EXPECT_FALSE(test, go3s_on_cpu(co[i]));
+		KUNIT_EXPECT_GE(test, co[i]->switches, 51ULL);
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co[i]), 42);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&y->n), (int)nr * y->yields);
+	KUNIT_EXPECT_EQ(test, atomic_read(&y->wrong_cpu), 0);
+}
+
+/* A resume that races a suspend is never lost. */
+
+struct go3s_t_race {
+	struct go3s_co *sleeper;
+	atomic_t count;
+	atomic_t bad;
+	int rounds;
+};
+
+static int go3s_t_race_sleeper(void *arg)
+{
+	struct go3s_t_race *r = arg;
+	int i, ret;
+
+	for (i = 0; i < r->rounds; i++) {
+		ret = go3s_suspend();
+		if (ret) {
+			atomic_inc(&r->bad);
+			return ret;
+		}
+		atomic_inc(&r->count);
+	}
+	return 0;
+}
+
+static int go3s_t_race_waker(void *arg)
+{
+	struct go3s_t_race *r = arg;
+	int i;
+
+	for (i = 0; i < r->rounds; i++) {
+		/* One resume per round, sent as soon as the last one landed. */
+		while (atomic_read(&r->count) < i)
+			if (go3s_yield())
+				return -ECANCELED;
+		if (go3s_resume(r->sleeper))
+			atomic_inc(&r->bad);
+	}
+	return 0;
+}
+
+static void go3s_test_suspend_resume_race(struct kunit *test)
+{
+	unsigned int pairs = max(2U, num_online_cpus()), i;
+	struct go3s_co **waker;
+	struct go3s_t_race *r;
+	long total = 0;
+
+	r = kunit_kcalloc(test, pairs, sizeof(*r), GFP_KERNEL);
+	waker = kunit_kcalloc(test, pairs, sizeof(*waker), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_NOT_NULL(test, waker);
+	for (i = 0; i < pairs; i++) {
+		r[i].rounds = 100000 / pairs;
+		r[i].sleeper = go3s_test_spawn(test, go3s_t_race_sleeper, &r[i],
+					       go3s_test_cpu(i), 0);
+		/* The waker on the next CPU: every resume crosses CPUs. */
+		waker[i] = go3s_test_spawn(test, go3s_t_race_waker, &r[i],
+					   go3s_test_cpu(i + 1), 0);
+	}
+	for (i = 0; i < pairs; i++) {
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, r[i].sleeper), 0);
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, waker[i]), 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&r[i].count), r[i].rounds);
+		KUNIT_EXPECT_EQ(test, atomic_read(&r[i].bad), 0);
+		total += atomic_read(&r[i].count);
+	}
+	kunit_info(test, "%ld suspend/resume rounds over %u CPU pairs\n",
+		   total, pairs);
+}
+
+/*
+ * Wakeups from hard interrupt context: a hard hrtimer resumes a coroutine
+ * until it has come back from GO3S_T_IRQ_ROUNDS suspensions.  Lockdep sees
+ * the run-queue locks taken from hard interrupts here.
+ */
+#define GO3S_T_IRQ_ROUNDS	200
+
+struct go3s_t_irq {
+	struct hrtimer timer;
+	struct go3s_co *co;
+	atomic_t count;
+	atomic_t resumes;
+};
+
+static enum hrtimer_restart go3s_t_irq_fn(struct hrtimer *timer)
+{
+	struct go3s_t_irq *w = container_of(timer, struct go3s_t_irq, timer);
+
+	if (atomic_read(&w->count) >= GO3S_T_IRQ_ROUNDS)
+		return HRTIMER_NORESTART;
+	if (!go3s_resume(w->co))
+		atomic_inc(&w->resumes);
+	hrtimer_forward_now(timer, ns_to_ktime(50 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static int go3s_t_irq_body(void *arg)
+{
+	struct go3s_t_irq *w = arg;
+	int ret;
+
+	while (atomic_read(&w->count) < GO3S_T_IRQ_ROUNDS) {
+		ret = go3s_suspend();
+		if (ret)
+			return ret;
+		atomic_inc(&w->count);
+	}
+	return 0;
+}
+
+static void go3s_test_resume_from_hardirq(struct kunit *test)
+{
+	struct go3s_t_irq *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->co = go3s_test_spawn(test, go3s_t_irq_body, w, go3s_test_cpu(1), 0);
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	w->timer.function = go3s_t_irq_fn;
+	hrtimer_start(&w->timer, ns_to_ktime(50 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	/* Our own reference: the timer may still touch it until cancelled. */
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, go3s_get(w->co)), 0);
+	hrtimer_cancel(&w->timer);
+	go3s_put(w->co);
+	KUNIT_EXPECT_EQ(test, atomic_read(&w->count), GO3S_T_IRQ_ROUNDS);
+	KUNIT_EXPECT_GE(test, atomic_read(&w->resumes), GO3S_T_IRQ_ROUNDS);
+}
+
+/* Cancellation at each suspension point. */
+
+enum go3s_t_point {
+	GO3S_T_SUSPEND,
+	GO3S_T_SLEEP,
+	GO3S_T_RECV,
+	GO3S_T_SEND,
+	GO3S_T_YIELD,
+	GO3S_T_NR_POINTS,
+};
+
+struct go3s_t_cancel {
+	enum go3s_t_point point;
+	struct go3s_chan *ch;
+	atomic_t reached;
+	atomic_t after;
+};
+
+static int go3s_t_cancel_body(void *arg)
+{
+	struct go3s_t_cancel *c = arg;
+	void *v;
+	int ret;
+
+	atomic_set(&c->reached, 1);
+	switch (c->point) {
+	case GO3S_T_SUSPEND:
+		ret = go3s_suspend();
+		break;
+	case GO3S_T_SLEEP:
+		ret = go3s_sleep(3600ULL * NSEC_PER_SEC);
+		break;
+	case GO3S_T_RECV:
+		ret = go3s_chan_recv(c->ch, &v);
+		break;
+	case GO3S_T_SEND:
+		ret = go3s_chan_send(c->ch, c);
+		break;
+	default:
+		do {
+			ret = go3s_yield();
+		} while (!ret);
+		break;
+	}
+	/* Cleanup runs; later suspension points return at once. */
+	if (go3s_suspend() == -ECANCELED && go3s_should_stop())
+		atomic_set(&c->after, 1);
+	return ret;
+}
+
+static void go3s_test_cancel_points(struct kunit *test)
+{
+	struct go3s_t_cancel *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct go3s_co *co;
+	bool ok;
+	void *v;
+	int p;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->ch = go3s_chan_create(0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->ch);
+	for (p = 0; p < GO3S_T_NR_POINTS; p++) {
+		c->point = p;
+		atomic_set(&c->reached, 0);
+		atomic_set(&c->after, 0);
+		co = go3s_test_spawn(test, go3s_t_cancel_body, c,
+				     go3s_test_cpu(p + 1), 0);
+		if (p == GO3S_T_YIELD) {
+			while (!atomic_read(&c->reached))
+				usleep_range(200, 1000);
+		} else {
+			ok = go3s_test_wait_state(co, GO3S_STATE_SUSPENDED);
+			KUNIT_EXPECT_TRUE_MSG(test, ok, "point %d", p);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, go3s_cancel(co), 0, "point %d", p);
+		KUNIT_EXPECT_EQ_MSG(test, go3s_test_join_put(test, go3s_get(co)),
+				    -ECANCELED, "point %d", p);
+		KUNIT_EXPECT_EQ_MSG(test, go3s_state(co), GO3S_STATE_CANCELLED,
+				    "point %d", p);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&c->after), 1,
+				    "point %d", p);
+		/* Terminal: refused, and nothing changes. */
+		KUNIT_EXPECT_EQ(test, go3s_cancel(co), -EALREADY);
+		KUNIT_EXPECT_EQ(test, go3s_resume(co), -EINVAL);
+		KUNIT_EXPECT_EQ(test, go3s_state(co), GO3S_STATE_CANCELLED);
+		go3s_put(co);
+	}
+	/* The cancelled sender's value was withdrawn. */
+	KUNIT_EXPECT_EQ(test, go3s_chan_try_recv(c->ch, &v), -EAGAIN);
+
+	/* CREATED: cancelled without ever running. */
+	atomic_set(&c->reached, 0);
+	co = go3s_test_spawn(test, go3s_t_cancel_body, c, GO3S_CPU_ANY,
+			     GO3S_SPAWN_SUSPENDED);
+	KUNIT_EXPECT_EQ(test, go3s_state(co), GO3S_STATE_CREATED);
+	KUNIT_EXPECT_EQ(test, go3s_cancel(co), 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, go3s_get(co)),
+			-ECANCELED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->reached), 0);
+	KUNIT_EXPECT_EQ(test, go3s_state(co), GO3S_STATE_CANCELLED);
+	go3s_put(co);
+	go3s_chan_put(c->ch);
+}
+
+/* should_stop() sees a request on an ACTIVE coroutine; a completed one
+ * cannot be cancelled.
+ */
+static int go3s_t_poll_body(void *arg)
+{
+	atomic_t *started = arg;
+
+	atomic_set(started, 1);
+	while (!go3s_should_stop())
+		go3s_yield();
+	return 7;
+}
+
+static int go3s_t_return(void *arg)
+{
+	return (long)arg;
+}
+
+static void go3s_test_should_stop(struct kunit *test)
+{
+	atomic_t *started = kunit_kzalloc(test, sizeof(*started), GFP_KERNEL);
+	struct go3s_co *co;
+
+	KUNIT_ASSERT_NOT_NULL(test, started);
+	co = go3s_test_spawn(test, go3s_t_poll_body, started, go3s_test_cpu(1),
+			     0);
+	while (!atomic_read(started))
+		usleep_range(200, 1000);
+	KUNIT_EXPECT_EQ(test, go3s_cancel(co), 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, go3s_get(co)), 7);
+	KUNIT_EXPECT_TRUE(test, go3s_state(co) == GO3S_STATE_COMPLETING ||
+			  go3s_state(co) == GO3S_STATE_CANCELLED);
+	go3s_put(co);
+
+	co = go3s_test_spawn(test, go3s_t_return, (void *)5L, GO3S_CPU_ANY, 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, go3s_get(co)), 5);
+	KUNIT_EXPECT_EQ(test, go3s_state(co), GO3S_STATE_COMPLETING);
+	KUNIT_EXPECT_EQ(test, go3s_cancel(co), -EBUSY);
+	KUNIT_EXPECT_EQ(test, go3s_resume(co), -EINVAL);
+	KUNIT_EXPECT_EQ(test, go3s_state(co), GO3S_STATE_COMPLETING);
+	go3s_put(co);
+}
+
+/* The finish notification runs once, before join returns. */
+struct go3s_t_notify {
+	struct go3s_co *co;
+	atomic_t calls;
+	int result;
+	bool in_bh;
+};
+
+static void go3s_t_notify_fn(struct go3s_co *co, void *data)
+{
+	struct go3s_t_notify *n = data;
+
+	if (co == n->co)
+		atomic_inc(&n->calls);
+	n->result = co->result;
+	n->in_bh = !preemptible();
+}
+
+static void go3s_test_notify(struct kunit *test)
+{
+	struct go3s_t_notify *n = kunit_kzalloc(test, sizeof(*n), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, n);
+	n->co = go3s_test_spawn(test, go3s_t_return, (void *)11L, GO3S_CPU_ANY,
+				GO3S_SPAWN_SUSPENDED);
+	go3s_co_set_notify(n->co, go3s_t_notify_fn, n);
+	KUNIT_EXPECT_EQ(test, go3s_resume(n->co), 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, n->co), 11);
+	KUNIT_EXPECT_EQ(test, atomic_read(&n->calls), 1);
+	KUNIT_EXPECT_EQ(test, n->result, 11);
+	KUNIT_EXPECT_TRUE(test, n->in_bh);
+}
+
+/* Misuse is refused with an error, never a crash. */
+
+struct go3s_t_misuse {
+	struct go3s_co *other;
+	int join, locked, rcu, irqs;
+};
+
+static DEFINE_SPINLOCK(go3s_t_lock);
+
+static int go3s_t_misuse_body(void *arg)
+{
+	struct go3s_t_misuse *m = arg;
+
+	m->join = go3s_join(m->other, 0, NULL);
+	spin_lock(&go3s_t_lock);
+	m->locked = go3s_yield();
+	spin_unlock(&go3s_t_lock);
+	rcu_read_lock();
+	m->rcu = go3s_suspend();
+	rcu_read_unlock();
+	local_irq_disable();
+	m->irqs = go3s_sleep(1);
+	local_irq_enable();
+	return 0;
+}
+
+static void go3s_test_misuse(struct kunit *test)
+{
+	struct go3s_t_misuse *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	struct go3s_chan *ch;
+	struct go3s_co *co;
+	void *v;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	KUNIT_EXPECT_NULL(test, go3s_current());
+	KUNIT_EXPECT_FALSE(test, go3s_should_stop());
+	KUNIT_EXPECT_EQ(test, go3s_yield(), -EPERM);
+	KUNIT_EXPECT_EQ(test, go3s_suspend(), -EPERM);
+	KUNIT_EXPECT_EQ(test, go3s_sleep(1), -EPERM);
+	ch = go3s_chan_create(0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	KUNIT_EXPECT_EQ(test, go3s_chan_send(ch, NULL), -EPERM);
+	KUNIT_EXPECT_EQ(test, go3s_chan_recv(ch, &v), -EPERM);
+	go3s_chan_put(ch);
+
+	KUNIT_EXPECT_TRUE(test, IS_ERR(go3s_spawn(NULL, NULL, GO3S_CPU_ANY,
+						  GO3S_PRIO_NORMAL, 0, 0)));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(go3s_spawn(go3s_t_return, NULL,
+						  nr_cpu_ids, GO3S_PRIO_NORMAL,
+						  0, 0)));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(go3s_spawn(go3s_t_return, NULL,
+						  GO3S_CPU_ANY, GO3S_NR_PRIO,
+						  0, 0)));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(go3s_spawn(go3s_t_return, NULL,
+						  GO3S_CPU_ANY,
+						  GO3S_PRIO_NORMAL, 4096, 0)));
+	KUNIT_EXPECT_TRUE(test, IS_ERR(go3s_spawn(go3s_t_return, NULL,
+						  GO3S_CPU_ANY,
+						  GO3S_PRIO_NORMAL, 0, 0x80)));
+
+	m->other = go3s_test_spawn(test, go3s_t_return, NULL, GO3S_CPU_ANY,
+				   GO3S_SPAWN_SUSPENDED);
+	co = go3s_test_spawn(test, go3s_t_misuse_body, m, GO3S_CPU_ANY, 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co), 0);
+	KUNIT_EXPECT_EQ(test, m->join, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, m->locked, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, m->rcu, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, m->irqs, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, go3s_cancel(m->other), 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, m->other), -ECANCELED);
+}
+
+/*
+ * Budget: a yield storm on one CPU hands off to go3s/N and does not keep
+ * an ordinary kernel thread on that CPU from running.
+ */
+struct go3s_t_storm {
+	atomic_t stop;
+	struct completion ran;
+};
+
+static int go3s_t_storm_body(void *arg)
+{
+	struct go3s_t_storm *st = arg;
+
+	while (!atomic_read(&st->stop))
+		if (go3s_yield())
+			return -ECANCELED;
+	return 0;
+}
+
+static int go3s_t_storm_thread(void *arg)
+{
+	struct go3s_t_storm *st = arg;
+
+	atomic_set(&st->stop, 1);
+	complete(&st->ran);
+	return 0;
+}
+
+static void go3s_test_budget_fairness(struct kunit *test)
+{
+	struct go3s_t_storm *st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	struct go3s_sched_stats before, after;
+	int cpu = go3s_test_cpu(1);
+	struct go3s_co *co[4];
+	struct task_struct *t;
+	unsigned long left;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	init_completion(&st->ran);
+	go3s_sched_stats_read(cpu, &before);
+	for (i = 0; i < ARRAY_SIZE(co); i++)
+		co[i] = go3s_test_spawn(test, go3s_t_storm_body, st, cpu, 0);
+	/* The storm outlasts a softirq pass and moves to go3s/N... */
+	for (i = 0; i < 30000; i++) {
+		go3s_sched_stats_read(cpu, &after);
+		if (after.handoffs > before.handoffs)
+			break;
+		usleep_range(1000, 2000);
+	}
+	KUNIT_EXPECT_GT(test, after.handoffs, before.handoffs);
+	/* ...where it does not keep a thread of that CPU from running. */
+	t = kthread_create_on_cpu(go3s_t_storm_thread, st, cpu,
+				  "go3s_storm/%u");
+	if (IS_ERR(t)) {
+		atomic_set(&st->stop, 1);
+		KUNIT_FAIL(test, "kthread: %pe", t);
+	} else {
+		wake_up_process(t);
+		left = wait_for_completion_timeout(&st->ran,
+						   GO3S_TEST_JOIN_TIMEOUT);
+		KUNIT_EXPECT_GT(test, left, 0UL);
+		atomic_set(&st->stop, 1);
+	}
+	for (i = 0; i < ARRAY_SIZE(co); i++)
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co[i]), 0);
+	go3s_sched_stats_read(cpu, &after);
+	KUNIT_EXPECT_GT(test, after.switches, before.switches);
+	kunit_info(test, "CPU %d: %llu switches, %llu passes, %llu hand-offs\n",
+		   cpu, after.switches - before.switches,
+		   after.passes - before.passes,
+		   after.handoffs - before.handoffs);
+}
+
+/* A walk taken inside a coroutine names the coroutine's own functions. */
+struct go3s_t_bt {
+	unsigned long entries[32];
+	unsigned int n;
+	int sum;
+};
+
+static noinline int go3s_t_bt_leaf(struct go3s_t_bt *bt)
+{
+	bt->n = go3s_co_walk(go3s_current(), current_stack_pointer,
+			     bt->entries, ARRAY_SIZE(bt->entries));
+	go3s_co_warn(go3s_current(), "test");
+	return bt->n;
+}
+
+static noinline int go3s_t_bt_body(void *arg)
+{
+	struct go3s_t_bt *bt = arg;
+
+	/* Not a tail call: the return address into this body stays. */
+	bt->sum = go3s_t_bt_leaf(bt) + 1;
+	go3s_yield();
+	return bt->sum;
+}
+
+static bool go3s_t_bt_has(struct go3s_t_bt *bt, const char *name)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	size_t len = strlen(name);
+	unsigned int i;
+
+	for (i = 0; i < bt->n; i++) {
+		sprint_symbol(buf, bt->entries[i]);
+		if (!strncmp(buf, name, len) && buf[len] == '+')
+			return true;
+	}
+	return false;
+}
+
+static void go3s_test_backtrace(struct kunit *test)
+{
+	struct go3s_t_bt *bt = kunit_kzalloc(test, sizeof(*bt), GFP_KERNEL);
+	struct go3s_co *co;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, bt);
+	co = go3s_test_spawn(test, go3s_t_bt_body, bt, GO3S_CPU_ANY, 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co), (int)bt->n + 1);
+	KUNIT_EXPECT_GT(test, bt->n, 0U);
+	for (i = 0; i < bt->n; i++)
+		kunit_info(test, "frame %u: %pS\n", i, (void *)bt->entries[i]);
+	KUNIT_EXPECT_TRUE(test, go3s_t_bt_has(bt, "go3s_t_bt_body"));
+	KUNIT_EXPECT_TRUE(test, go3s_t_bt_has(bt, "go3s_co_main"));
+	/* Nothing above the coroutine's own stack. */
+	KUNIT_EXPECT_FALSE(test, go3s_t_bt_has(bt, "go3s_sched_run"));
+}
+
+/*
+ * Unload: thousands of live coroutines (yielding, sleeping, blocked on a
+ * channel, suspended, never started) are all cancelled and finish.
+ */
+#define GO3S_T_LIVE	2000
+
+static int go3s_t_live_body(void *arg)
+{
+	struct go3s_chan *ch = arg;
+	u64 id = go3s_id(go3s_current());
+	void *v;
+	int ret;
+
+	switch (id % 4) {
+	case 0:
+		do {
+			ret = go3s_yield();
+		} while (!ret);
+		return ret;
+	case 1:
+		return go3s_sleep(3600ULL * NSEC_PER_SEC);
+	case 2:
+		return go3s_chan_recv(ch, &v);
+	default:
+		return go3s_suspend();
+	}
+}
+
+static void go3s_test_cancel_all_live(struct kunit *test)
+{
+	struct go3s_chan *ch = go3s_chan_create(0, GFP_KERNEL);
+	struct go3s_co **co;
+	unsigned int i, base = go3s_nr_live();
+	int result;
+
+	co = kvcalloc(GO3S_T_LIVE, sizeof(*co), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, co);
+	KUNIT_ASSERT_NOT_NULL(test, ch);
+	for (i = 0; i < GO3S_T_LIVE; i++) {
+		co[i] = go3s_spawn(go3s_t_live_body, ch, go3s_test_cpu(i),
+				   i % GO3S_NR_PRIO, 0,
+				   i % 10 ? 0 : GO3S_SPAWN_SUSPENDED);
+		if (IS_ERR(co[i])) {
+			KUNIT_FAIL(test, "spawn %u: %pe", i, co[i]);
+			co[i] = NULL;
+			break;
+		}
+	}
+	KUNIT_EXPECT_EQ(test, go3s_nr_live(), base + i);
+	msleep(100);
+	go3s_cancel_all(false);
+	KUNIT_EXPECT_EQ(test, go3s_nr_live(), 0U);
+	for (i = 0; i < GO3S_T_LIVE && co[i]; i++) {
+		KUNIT_EXPECT_EQ(test, go3s_join(co[i], 0, &result), 0);
+		KUNIT_EXPECT_EQ(test, go3s_state(co[i]), GO3S_STATE_CANCELLED);
+		KUNIT_EXPECT_EQ(test, result, -ECANCELED);
+		go3s_put(co[i]);
+	}
+	go3s_chan_put(ch);
+	/* Spawning works again afterwards. */
+	co[0] = go3s_test_spawn(test, go3s_t_return, (void *)3L, GO3S_CPU_ANY,
+				0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co[0]), 3);
+	kvfree(co);
+}
+
+static struct kunit_case go3s_sched_cases[] = {
+	KUNIT_CASE(go3s_test_spawn_yield_complete),
+	KUNIT_CASE(go3s_test_suspend_resume_race),
+	KUNIT_CASE(go3s_test_resume_from_hardirq),
+	KUNIT_CASE(go3s_test_cancel_points),
+	KUNIT_CASE(go3s_test_should_stop),
+	KUNIT_CASE(go3s_test_notify),
+	KUNIT_CASE(go3s_test_misuse),
+	KUNIT_CASE(go3s_test_budget_fairness),
+	KUNIT_CASE(go3s_test_backtrace),
+	KUNIT_CASE(go3s_test_cancel_all_live),
+	{}
+};
+
+static struct kunit_suite go3s_sched_suite = {
+	.name = "go3s_sched",
+	.test_cases = go3s_sched_cases,
+};
+
+kunit_test_suite(go3s_sched_suite);
