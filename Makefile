@@ -18,6 +18,9 @@ check:
 demo:
 	@bash $(S)/demo.sh
 
+bench:
+	@bash $(S)/bench.sh
+
 deps:
 	@bash $(S)/install-deps.sh
 
@@ -41,6 +44,7 @@ help:
 	@echo 'go3s targets:'
 	@echo '  make              build go3s.ko for KDIR (default: running kernel, else Debian 6.1)'
 	@echo '  make demo         boot a VM, load go3s, show what it reports'
+	@echo '  make bench        the microbenchmark, one VM boot per kernel'
 	@echo '  make check        every build, static check and test; ends "N passed, N failed"'
 	@echo '  make vm K=test|deb61 [T=prog]   make check with one VM run (and one selftest)'
 	@echo '  make deps         install the Debian packages go3s needs (idempotent)'
@@ -49,4 +53,4 @@ help:
 	@echo '  make dkms-remove  remove go3s from dkms'
 	@echo '  make clean        remove build output'
 
-.PHONY: all modules check demo deps test-kernel vm dkms-install dkms-remove clean help
+.PHONY: all modules check demo bench deps test-kernel vm dkms-install dkms-remove clean help

@@ -25,7 +25,7 @@ void go3s_info_fill(struct go3s_info *info)
 	info->default_stack_size = GO3S_STACK_DEFAULT;
 	info->min_stack_size = GO3S_STACK_MIN;
 	info->max_stack_size = GO3S_STACK_MAX;
-	info->features = GO3S_FEATURE_COMPAT_IOCTL;
+	info->features = GO3S_FEATURE_COMPAT_IOCTL | GO3S_FEATURE_COROUTINES;
 	info->max_coroutines = go3s_max_coroutines;
 	info->max_session_coroutines = go3s_max_session_coroutines;
 	info->max_stack_bytes = go3s_max_stack_bytes;

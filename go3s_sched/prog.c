@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Workload programs: validation.
+ * Workload programs: validation and the interpreter.
  *
  * A program is checked completely before anything is allocated for its
  * coroutine, so the interpreter never meets a bad operand: every code is
@@ -10,8 +10,42 @@
  * and reset it when the loop ends.
  */
 #include <linux/errno.h>
+#include <linux/ktime.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
 
 #include "internal.h"
+#include "sched.h"
+
+/*
+ * The longest a program runs without passing a suspension point: a spin
+ * yields after GO3S_PROG_SLICE_NS of busy work, and any run of
+ * GO3S_PROG_SLICE_OPS ops that did not switch (sends into a buffered
+ * channel, loops) ends in a yield.  Both keep a program inside the run
+ * loop's budget and make cancellation take effect promptly.
+ */
+#define GO3S_PROG_SLICE_NS	(200 * NSEC_PER_USEC)
+#define GO3S_PROG_SLICE_OPS	64
+
+/**
+ * struct go3s_prog - a validated program and its interpreter state
+ * @nr: number of ops.
+ * @pc: the op being run; read by GO3S_IOC_STATUS.
+ * @suspend_req: GO3S_IOC_SUSPEND asked it to park at the next op.
+ * @chans: per op, the channel of a send or receive (a reference each).
+ * @counts: per op, jumps taken so far by a loop.
+ * @ops: the program.
+ */
+struct go3s_prog {
+	u32 nr;
+	u32 pc;
+	atomic_t suspend_req;
+	struct go3s_chan **chans;
+	u32 *counts;
+	struct go3s_op ops[];
+};
 
 static int go3s_op_check(const struct go3s_op *ops, u32 i)
 {
@@ -68,3 +102,200 @@ int go3s_prog_validate(const struct go3s_op *ops, u32 nr)
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_prog_validate);
+
+/**
+ * go3s_prog_load() - copy a program in, validate it, bind its channels
+ * @uops: user pointer to @nr ops
+ * @nr: number of ops
+ * @chans: the session's channels, by id
+ *
+ * Context: process context.
+ * Return: the program, ERR_PTR(-EINVAL) if it is invalid, -EFAULT,
+ * -ENOENT if it names a channel @chans does not have, or -ENOMEM.
+ */
+struct go3s_prog *go3s_prog_load(const struct go3s_op __user *uops, u32 nr,
+				 struct xarray *chans)
+{
+	struct go3s_prog *p;
+	size_t size;
+	u32 i;
+	int ret;
+
+	if (!nr || nr > GO3S_PROG_MAX_OPS)
+		return ERR_PTR(-EINVAL);
+	size = struct_size(p, ops, nr) + nr * (sizeof(*p->chans) +
+					       sizeof(*p->counts));
+	p = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->nr = nr;
+	p->chans = (struct go3s_chan **)&p->ops[nr];
+	p->counts = (u32 *)&p->chans[nr];
+
+	ret = -EFAULT;
+	if (copy_from_user(p->ops, uops, array_size(nr, sizeof(*uops))))
+		goto err;
+	ret = go3s_prog_validate(p->ops, nr);
+	if (ret)
+		goto err;
+	for (i = 0; i < nr; i++) {
+		struct go3s_chan *ch;
+
+		if (p->ops[i].code != GO3S_OP_SEND &&
+		    p->ops[i].code != GO3S_OP_RECV)
+			continue;
+		/* Session channels leave the xarray only when it closes. */
+		ch = xa_load(chans, p->ops[i].a);
+		ret = -ENOENT;
+		if (!ch)
+			goto err;
+		p->chans[i] = go3s_chan_get(ch);
+	}
+	return p;
+err:
+	go3s_prog_free(p);
+	return ERR_PTR(ret);
+}
+
+/**
+ * go3s_prog_free() - drop a program and its channel references
+ * @p: the program, or NULL
+ */
+void go3s_prog_free(struct go3s_prog *p)
+{
+	u32 i;
+
+	if (!p)
+		return;
+	for (i = 0; i < p->nr; i++)
+		go3s_chan_put(p->chans[i]);
+	kvfree(p);
+}
+
+/**
+ * go3s_prog_pc() - the op a program is at
+ * @p: the program
+ *
+ * Return: its index.
+ */
+u32 go3s_prog_pc(struct go3s_prog *p)
+{
+	return READ_ONCE(p->pc);
+}
+
+/**
+ * go3s_prog_request_suspend() - ask a running program to park
+ * @p: the program
+ * @state: its coroutine's state now
+ *
+ * The program parks before its next op, as if it ran %GO3S_OP_SUSPEND.
+ *
+ * Return: 0; -EALREADY if SUSPENDED; -EINVAL if CREATED (it has not run)
+ * or ended.
+ */
+int go3s_prog_request_suspend(struct go3s_prog *p, unsigned int state)
+{
+	switch (state) {
+	case GO3S_STATE_ACTIVE:
+		atomic_set(&p->suspend_req, 1);
+		return 0;
+	case GO3S_STATE_SUSPENDED:
+		return -EALREADY;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Busy work for @ns, yielding every GO3S_PROG_SLICE_NS of it. */
+static int go3s_prog_spin(u64 ns)
+{
+	u64 start = ktime_get_ns(), now, spun;
+	int ret;
+
+	for (;;) {
+		now = ktime_get_ns();
+		spun = now - start;
+		if (spun >= ns)
+			return 0;
+		if (spun >= GO3S_PROG_SLICE_NS) {
+			ns -= spun;
+			ret = go3s_yield();
+			if (ret)
+				return ret;
+			start = ktime_get_ns();
+			continue;
+		}
+		cpu_relax();
+	}
+}
+
+/**
+ * go3s_prog_run() - interpret a program: the body of a user coroutine
+ * @arg: the &struct go3s_prog
+ *
+ * Context: a go3s coroutine.
+ * Return: the exit code of %GO3S_OP_EXIT, 0 past the last op,
+ * -ECANCELED when cancelled, -EPIPE when a channel it uses is closed.
+ */
+int go3s_prog_run(void *arg)
+{
+	struct go3s_prog *p = arg;
+	unsigned int since = 0;
+	const struct go3s_op *op;
+	u32 pc = 0;
+	void *val;
+	int ret;
+
+	while (pc < p->nr) {
+		op = &p->ops[pc];
+		WRITE_ONCE(p->pc, pc);
+		ret = 0;
+		if (atomic_read(&p->suspend_req) &&
+		    atomic_xchg(&p->suspend_req, 0)) {
+			ret = go3s_suspend();
+			since = 0;
+		} else if (++since >= GO3S_PROG_SLICE_OPS) {
+			ret = go3s_yield();
+			since = 0;
+		}
+		if (ret)
+			return ret;
+
+		switch (op->code) {
+		case GO3S_OP_EXIT:
+			return (s32)op->a;
+		case GO3S_OP_YIELD:
+			ret = go3s_yield();
+			since = 0;
+			break;
+		case GO3S_OP_SPIN:
+			ret = go3s_prog_spin(op->b);
+			break;
+		case GO3S_OP_SLEEP:
+			ret = go3s_sleep(op->b);
+			break;
+		case GO3S_OP_SUSPEND:
+			ret = go3s_suspend();
+			break;
+		case GO3S_OP_SEND:
+			ret = go3s_chan_send(p->chans[pc],
+					     (void *)(uintptr_t)op->b);
+			break;
+		case GO3S_OP_RECV:
+			ret = go3s_chan_recv(p->chans[pc], &val);
+			break;
+		case GO3S_OP_LOOP:
+			if (++p->counts[pc] <= op->b) {
+				pc = op->a;
+				continue;
+			}
+			p->counts[pc] = 0;
+			break;
+		}
+		if (ret)
+			return ret;
+		pc++;
+	}
+	WRITE_ONCE(p->pc, pc);
+	return 0;
+}

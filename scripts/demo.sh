@@ -21,14 +21,14 @@ echo "demo: building go3s.ko for $rel"
 make -s -C "/lib/modules/$rel/build" M="$d/src" >"$d/build.log" 2>&1 ||
 	{ cat "$d/build.log"; exit 1; }
 make -s -C selftests KSRC="$(go3s_kernel_src)" OUT="$d/selftests" demo
-"$here/mkinitramfs.sh" "$d/initrd.gz" "$d/src" "$d/selftests/go3s-demo"
+"$here/mkinitramfs.sh" "$d/initrd.gz" "$d/src" "$d/selftests/go3s"
 rc=0
 GO3S_VM_TIMEOUT=300 "$here/vm-run.sh" -k "/boot/vmlinuz-$rel" -i "$d/initrd.gz" \
 	-l "$d/console.log" -p demo -n demo -r "$d/results.txt" || rc=$?
 echo
 echo "---- from the VM console ($d/console.log) ----"
-grep -E '^\[ *[0-9.]+\] go3s|^GO3S: (plan|demo|step)|^[^[]' "$d/console.log" |
-	grep -v '^GO3S: plan done' | sed 's/\r$//'
+sed -n '/^GO3S: plan/,/^GO3S: plan done/p' "$d/console.log" |
+	grep -v '^GO3S: plan done' | sed 's/\r$//; s/\$ \/go3s\/selftests\//$ /'
 echo "----"
 [ $rc -eq 0 ] && echo "demo: ok" || echo "demo: FAILED (see $d/results.txt)"
 exit $rc

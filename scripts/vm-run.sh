@@ -41,7 +41,7 @@ done
 accel=tcg
 [ -w /dev/kvm ] && accel=kvm
 
-append="console=ttyS0 go3s.plan=$plan panic=-1 oops=panic softlockup_panic=1"
+append="console=ttyS0 go3s.plan=$plan ${GO3S_VM_APPEND:-} panic=-1 oops=panic softlockup_panic=1"
 append="$append hung_task_panic=0 kmemleak=on printk.time=1 loglevel=7"
 
 echo "vm[$label]: $(basename "$kernel") plan=$plan cpus=$cpus mem=${mem}M accel=$accel, log $log" >&2

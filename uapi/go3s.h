@@ -24,6 +24,7 @@
 
 /* Feature bits reported in &go3s_info.features. */
 #define GO3S_FEATURE_COMPAT_IOCTL	_BITULL(0)
+#define GO3S_FEATURE_COROUTINES		_BITULL(1)	/* CREATE .. CHAN_CLOSE, read() */
 
 /**
  * struct go3s_info - what the loaded module is and what it allows
@@ -96,10 +97,232 @@ struct go3s_op {
 	__u64 b;
 };
 
+/* Coroutine states, as in &go3s_status.state and &go3s_event.state. */
+#define GO3S_CO_CREATED		0	/* exists, has never run */
+#define GO3S_CO_ACTIVE		1	/* queued to run, or running */
+#define GO3S_CO_SUSPENDED	2	/* parked at a suspension point */
+#define GO3S_CO_COMPLETING	3	/* program ended; terminal */
+#define GO3S_CO_CANCELLED	4	/* cancelled; terminal */
+
+/* Priorities, &go3s_create.priority and &go3s_set_prio.priority. */
+#define GO3S_CO_PRIO_HIGH	0
+#define GO3S_CO_PRIO_NORMAL	1
+#define GO3S_CO_PRIO_LOW	2
+
+/* &go3s_create.cpu: any CPU (go3s picks the least loaded online CPU). */
+#define GO3S_CREATE_CPU_ANY	0xffffffffU
+
+/* &go3s_create.flags */
+#define GO3S_CREATE_SUSPENDED	_BITUL(0)	/* stay CREATED until resumed */
+
+/**
+ * struct go3s_create - GO3S_IOC_CREATE: a coroutine running a program
+ * @size: size of this struct, at least %GO3S_CREATE_SIZE_VER0.
+ * @flags: %GO3S_CREATE_* bits.
+ * @ops: user pointer to @nr_ops &struct go3s_op.
+ * @nr_ops: 1 to %GO3S_PROG_MAX_OPS.
+ * @cpu: the CPU it runs on, or %GO3S_CREATE_CPU_ANY.  Coroutines are pinned.
+ * @priority: %GO3S_CO_PRIO_*.
+ * @stack_size: bytes, 0 for the default; else between the minimum and
+ *              maximum of &struct go3s_info.
+ * @id: out: the coroutine's id in this open file; never 0.
+ * @pad: must be zero.
+ */
+struct go3s_create {
+	__u32 size;
+	__u32 flags;
+	__u64 ops;
+	__u32 nr_ops;
+	__u32 cpu;
+	__u32 priority;
+	__u32 stack_size;
+	__u32 id;
+	__u32 pad;
+};
+
+#define GO3S_CREATE_SIZE_VER0	40
+
+/**
+ * struct go3s_id_arg - GO3S_IOC_RESUME, _SUSPEND, _CANCEL, _CHAN_CLOSE
+ * @size: size of this struct, at least %GO3S_ID_ARG_SIZE_VER0.
+ * @flags: must be zero.
+ * @id: the coroutine or channel.
+ * @pad: must be zero.
+ */
+struct go3s_id_arg {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 pad;
+};
+
+#define GO3S_ID_ARG_SIZE_VER0	16
+
+/* &go3s_wait.flags */
+#define GO3S_WAIT_ANY		_BITUL(0)	/* any finished coroutine; @id out */
+
+/**
+ * struct go3s_wait - GO3S_IOC_WAIT: wait for a coroutine to finish
+ * @size: size of this struct, at least %GO3S_WAIT_SIZE_VER0.
+ * @flags: %GO3S_WAIT_* bits.
+ * @id: in: the coroutine (0 with %GO3S_WAIT_ANY); out: the one that ended.
+ * @state: out: %GO3S_CO_COMPLETING or %GO3S_CO_CANCELLED.
+ * @timeout_ns: how long to wait; 0 polls, ~0ULL waits forever.
+ * @exit_code: out: the program's exit code; -ECANCELED if cancelled.
+ * @pad: must be zero.
+ *
+ * A coroutine whose end has been returned by GO3S_IOC_WAIT or read() is
+ * gone: its id is no longer valid and its limits are given back.
+ */
+struct go3s_wait {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 state;
+	__u64 timeout_ns;
+	__s32 exit_code;
+	__u32 pad;
+};
+
+#define GO3S_WAIT_SIZE_VER0	32
+
+/**
+ * struct go3s_status - GO3S_IOC_STATUS: one coroutine, as it is now
+ * @size: size of this struct, at least %GO3S_STATUS_SIZE_VER0.
+ * @flags: must be zero.
+ * @id: in: the coroutine.
+ * @state: %GO3S_CO_* state.
+ * @cpu: the CPU it belongs to.
+ * @on_cpu: 1 while it runs on its CPU, 0 when queued or waiting.
+ * @priority: %GO3S_CO_PRIO_*.
+ * @pc: index of the op it is at (or ended at).
+ * @switches: times it was switched to.
+ * @run_ns: time it has run, in nanoseconds.
+ * @stack_size: bytes.
+ * @stack_hwm: stack high-water mark in bytes (measured when it ends).
+ * @exit_code: valid when @state is terminal.
+ * @pad: zero.
+ */
+struct go3s_status {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 state;
+	__u32 cpu;
+	__u32 on_cpu;
+	__u32 priority;
+	__u32 pc;
+	__u64 switches;
+	__u64 run_ns;
+	__u32 stack_size;
+	__u32 stack_hwm;
+	__s32 exit_code;
+	__u32 pad;
+};
+
+#define GO3S_STATUS_SIZE_VER0	64
+
+/**
+ * struct go3s_cpu_stats - GO3S_IOC_CPU_STATS: one CPU's scheduler counters
+ * @size: size of this struct, at least %GO3S_CPU_STATS_SIZE_VER0.
+ * @flags: must be zero.
+ * @cpu: in: a possible CPU.
+ * @online: 1 if @cpu is online.
+ * @switches: switches into coroutines.
+ * @spawns: coroutines started on this CPU.
+ * @completions: coroutines ended on this CPU.
+ * @passes: run-loop passes.
+ * @handoffs: passes that used up their budget and handed off to go3s/N.
+ * @backoff_rounds: backoff rounds on contended run-queue locks.
+ * @queue_depth: coroutines queued now.
+ * @co_ns: time spent in coroutine bodies.
+ * @sched_ns: time spent in run-loop passes, bodies included.
+ */
+struct go3s_cpu_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 cpu;
+	__u32 online;
+	__u64 switches;
+	__u64 spawns;
+	__u64 completions;
+	__u64 passes;
+	__u64 handoffs;
+	__u64 backoff_rounds;
+	__u64 queue_depth;
+	__u64 co_ns;
+	__u64 sched_ns;
+};
+
+#define GO3S_CPU_STATS_SIZE_VER0	88
+
+/**
+ * struct go3s_set_prio - GO3S_IOC_SET_PRIO
+ * @size: size of this struct, at least %GO3S_SET_PRIO_SIZE_VER0.
+ * @flags: must be zero.
+ * @id: the coroutine.
+ * @priority: %GO3S_CO_PRIO_*; takes effect the next time it is queued.
+ */
+struct go3s_set_prio {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 priority;
+};
+
+#define GO3S_SET_PRIO_SIZE_VER0	16
+
+/**
+ * struct go3s_chan_create - GO3S_IOC_CHAN_CREATE
+ * @size: size of this struct, at least %GO3S_CHAN_CREATE_SIZE_VER0.
+ * @flags: must be zero.
+ * @capacity: 0 for an unbuffered channel, else up to %GO3S_CHAN_MAX_CAP.
+ * @id: out: the channel's id in this open file; never 0.
+ */
+struct go3s_chan_create {
+	__u32 size;
+	__u32 flags;
+	__u32 capacity;
+	__u32 id;
+};
+
+#define GO3S_CHAN_CREATE_SIZE_VER0	16
+#define GO3S_CHAN_MAX_CAP		65536
+
+/**
+ * struct go3s_event - what read() on /dev/go3s returns: a coroutine ended
+ * @id: the coroutine; it is gone once its event is read.
+ * @state: %GO3S_CO_COMPLETING or %GO3S_CO_CANCELLED.
+ * @exit_code: the program's exit code; -ECANCELED if cancelled.
+ * @pad: zero.
+ * @created_ns: CLOCK_MONOTONIC time of GO3S_IOC_CREATE.
+ * @ended_ns: CLOCK_MONOTONIC time it ended.
+ * @run_ns: time it ran.
+ */
+struct go3s_event {
+	__u32 id;
+	__u32 state;
+	__s32 exit_code;
+	__u32 pad;
+	__u64 created_ns;
+	__u64 ended_ns;
+	__u64 run_ns;
+};
+
 /*
  * The size encoded in an ioctl number is the first version of its struct;
  * the kernel reads the real size from the struct's size field.
  */
 #define GO3S_IOC_GET_INFO	_IOWR(GO3S_IOC_MAGIC, 0x00, struct go3s_info)
+#define GO3S_IOC_CREATE		_IOWR(GO3S_IOC_MAGIC, 0x01, struct go3s_create)
+#define GO3S_IOC_RESUME		_IOW(GO3S_IOC_MAGIC, 0x02, struct go3s_id_arg)
+#define GO3S_IOC_SUSPEND	_IOW(GO3S_IOC_MAGIC, 0x03, struct go3s_id_arg)
+#define GO3S_IOC_CANCEL		_IOW(GO3S_IOC_MAGIC, 0x04, struct go3s_id_arg)
+#define GO3S_IOC_WAIT		_IOWR(GO3S_IOC_MAGIC, 0x05, struct go3s_wait)
+#define GO3S_IOC_STATUS		_IOWR(GO3S_IOC_MAGIC, 0x06, struct go3s_status)
+#define GO3S_IOC_CPU_STATS	_IOWR(GO3S_IOC_MAGIC, 0x07, struct go3s_cpu_stats)
+#define GO3S_IOC_SET_PRIO	_IOW(GO3S_IOC_MAGIC, 0x08, struct go3s_set_prio)
+#define GO3S_IOC_CHAN_CREATE	_IOWR(GO3S_IOC_MAGIC, 0x09, struct go3s_chan_create)
+#define GO3S_IOC_CHAN_CLOSE	_IOW(GO3S_IOC_MAGIC, 0x0a, struct go3s_id_arg)
 
 #endif /* _UAPI_GO3S_H */

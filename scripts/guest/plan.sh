@@ -22,11 +22,13 @@ block() {
 	kind=$1
 	name=$2
 	shift 2
+	t0=$(date +%s)
 	"$@" >/tmp/out 2>&1
 	rc=$?
 	echo "GO3S: begin $kind $name"
 	cat /tmp/out
 	echo "GO3S: end $kind $name rc=$rc"
+	echo "GO3S: time $kind $name $(($(date +%s) - t0)) s"
 }
 
 load_go3s() {
@@ -55,6 +57,22 @@ kmemleak_clean() {
 	fi
 }
 
+# The periodic scheduler trace appears while schedtrace_ms is set, and stops.
+schedtrace_works() {
+	p=/sys/module/go3s/parameters/schedtrace_ms
+	echo 50 >$p || return 1
+	sleep 1
+	echo 0 >$p
+	sleep 1
+	n=$(dmesg | grep -c 'go3s: schedtrace: cpu0 ')
+	sleep 1
+	[ "$n" -ge 1 ] && [ "$(dmesg | grep -c 'go3s: schedtrace: cpu0 ')" -eq "$n" ]
+}
+
+debugfs_stats() {
+	head -2 /sys/kernel/debug/go3s/stats | grep -q '^cpu switches spawns'
+}
+
 run_kunit() {
 	[ -e $M/go3s_kunit.ko ] || return 0
 	step kunit-load insmod $M/go3s_kunit.ko
@@ -76,14 +94,42 @@ run_plan_check() {
 	step load load_go3s
 	run_kunit
 	run_kselftests
+	step schedtrace schedtrace_works
+	step debugfs-stats debugfs_stats
+	[ -n "$GO3S_BENCH" ] && run_bench
 	step unload rmmod go3s
 	step reload-20x reload_loop
 	step kmemleak kmemleak_clean
 }
 
+demo_cmd() {
+	echo
+	echo "\$ $*"
+	"$@"
+}
+
+run_bench() {
+	f=/sys/kernel/debug/go3s/bench
+	[ -e $f ] || return 1
+	block bench go3s cat $f
+}
+
+run_plan_bench() {
+	step load load_go3s
+	run_bench
+	step unload rmmod go3s
+}
+
 run_plan_demo() {
 	step load load_go3s
-	echo "GO3S: demo: /dev/go3s is $(ls -l /dev/go3s)"
-	$M/selftests/go3s-demo
+	G=$M/selftests/go3s
+	demo_cmd $G info
+	# Two producers on CPU 0 and two consumers on CPU 1 talk over an
+	# unbuffered channel, 1000 values each.
+	demo_cmd $G run -c 0 -l -C 0 -x 2 send:1:42,loop:0:999,exit:1 \
+		-- -C 1 -x 2 recv:1,loop:0:999,exit:2
+	# A sleeper, a spinner that yields at its slice, a high-priority yielder.
+	demo_cmd $G run -l sleep:5ms,exit:3 -- spin:2ms,exit:4 -- -p high yield,loop:0:99,exit:5
+	demo_cmd $G stats
 	step unload rmmod go3s
 }

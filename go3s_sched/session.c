@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sessions: what one open file of /dev/go3s owns.
+ *
+ * DOC: sessions
+ *
+ * A session is the open file description, not the process: after fork()
+ * parent and child share it, see the same ids, and it ends when the last
+ * descriptor is closed.  It owns the coroutines and channels created
+ * through it, named by ids that mean nothing in another session (-ESRCH,
+ * or -ENOENT for channels).
+ *
+ * A user coroutine (struct go3s_ucoro) wraps an engine coroutine that runs
+ * a workload program.  When the engine finishes it, go3s_ucoro_finished()
+ * (called once, on its CPU with bottom halves off) queues it on the
+ * session's done list and wakes readers and waiters.  The done list is
+ * unbounded but holds only this session's coroutines, at most
+ * max_session_coroutines, so no completion is ever dropped.  A coroutine
+ * is reaped (its id freed, its limits given back) exactly once: by the
+ * GO3S_IOC_WAIT or read() that reports its end, or when the session ends.
+ *
+ * DOC: session lifetimes
+ *
+ * - The xarray holds one reference on each ucoro; reaping is whoever
+ *   xa_erase()s it.  The reaper takes it off the done list under done_lock
+ *   before dropping that reference, so read(), which takes its own
+ *   reference under done_lock, never sees a freed ucoro.
+ * - u->finished is set with smp_store_release() in go3s_ucoro_finished();
+ *   partner: smp_load_acquire() in go3s_ucoro_done().
+ * - Closing cancels every coroutine and waits until all have finished and
+ *   are reaped.  go3s_ucoro_finished() touches the session only inside
+ *   done_lock, which every reap takes, so no callback reaches a freed
+ *   session.
+ */
+#include <linux/cpumask.h>
+#include <linux/export.h>
+#include <linux/fs.h>
+#include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+#include "internal.h"
+#include "sched.h"
+
+static_assert(GO3S_CO_CREATED == GO3S_STATE_CREATED);
+static_assert(GO3S_CO_ACTIVE == GO3S_STATE_ACTIVE);
+static_assert(GO3S_CO_SUSPENDED == GO3S_STATE_SUSPENDED);
+static_assert(GO3S_CO_COMPLETING == GO3S_STATE_COMPLETING);
+static_assert(GO3S_CO_CANCELLED == GO3S_STATE_CANCELLED);
+static_assert(GO3S_CO_PRIO_HIGH == GO3S_PRIO_HIGH);
+static_assert(GO3S_CO_PRIO_NORMAL == GO3S_PRIO_NORMAL);
+static_assert(GO3S_CO_PRIO_LOW == GO3S_PRIO_LOW);
+static_assert(sizeof(struct go3s_create) == GO3S_CREATE_SIZE_VER0);
+static_assert(sizeof(struct go3s_id_arg) == GO3S_ID_ARG_SIZE_VER0);
+static_assert(sizeof(struct go3s_wait) == GO3S_WAIT_SIZE_VER0);
+static_assert(sizeof(struct go3s_status) == GO3S_STATUS_SIZE_VER0);
+static_assert(sizeof(struct go3s_cpu_stats) == GO3S_CPU_STATS_SIZE_VER0);
+static_assert(sizeof(struct go3s_set_prio) == GO3S_SET_PRIO_SIZE_VER0);
+static_assert(sizeof(struct go3s_chan_create) == GO3S_CHAN_CREATE_SIZE_VER0);
+
+struct go3s_session {
+	struct xarray cos;		/* id -> struct go3s_ucoro */
+	struct xarray chans;		/* id -> struct go3s_chan */
+	u32 next_co;			/* xa_alloc_cyclic() cursor */
+	/* Limits: under lock. */
+	struct mutex lock;
+	unsigned int nr_cos;
+	unsigned long stack_bytes;
+	/* Ended, not yet reported. */
+	spinlock_t done_lock;
+	struct list_head done;
+	wait_queue_head_t wq;
+};
+
+struct go3s_ucoro {
+	struct kref kref;
+	struct go3s_session *sess;
+	struct go3s_co *co;		/* our reference */
+	u32 id;
+	u32 stack_bytes;		/* as charged to the session */
+	int finished;			/* smp_store_release() */
+	struct list_head done_node;	/* on sess->done, under done_lock */
+	u64 created_ns;
+	u64 ended_ns;
+	struct go3s_prog *prog;
+};
+
+static void go3s_ucoro_release(struct kref *kref)
+{
+	struct go3s_ucoro *u = container_of(kref, struct go3s_ucoro, kref);
+
+	go3s_put(u->co);
+	go3s_prog_free(u->prog);
+	kfree(u);
+}
+
+static void go3s_ucoro_put(struct go3s_ucoro *u)
+{
+	kref_put(&u->kref, go3s_ucoro_release);
+}
+
+static bool go3s_ucoro_done(struct go3s_ucoro *u)
+{
+	/* Acquire; partner: smp_store_release() in go3s_ucoro_finished(). */
+	return smp_load_acquire(&u->finished);
+}
+
+/* Engine callback: @co will not run again.  Its CPU, bottom halves off. */
+static void go3s_ucoro_finished(struct go3s_co *co, void *data)
+{
+	struct go3s_ucoro *u = data;
+	struct go3s_session *s = u->sess;
+	unsigned long flags;
+
+	u->ended_ns = ktime_get_ns();
+	spin_lock_irqsave(&s->done_lock, flags);
+	list_add_tail(&u->done_node, &s->done);
+	/* Release; partner: smp_load_acquire() in go3s_ucoro_done(). */
+	smp_store_release(&u->finished, 1);
+	/*
+	 * Wake under done_lock: a closer that sees ->finished must still take
+	 * done_lock to reap @u, so the session outlives this wake-up.
+	 */
+	wake_up_all(&s->wq);
+	spin_unlock_irqrestore(&s->done_lock, flags);
+}
+
+/* Reap @u if nobody did yet.  Return: true if this call reaped it. */
+static bool go3s_ucoro_reap(struct go3s_session *s, struct go3s_ucoro *u)
+{
+	if (xa_cmpxchg(&s->cos, u->id, u, NULL, GFP_KERNEL) != u)
+		return false;
+	spin_lock_irq(&s->done_lock);
+	list_del_init(&u->done_node);
+	spin_unlock_irq(&s->done_lock);
+
+	mutex_lock(&s->lock);
+	s->nr_cos--;
+	s->stack_bytes -= u->stack_bytes;
+	mutex_unlock(&s->lock);
+	go3s_ucoro_put(u);		/* the xarray's */
+	return true;
+}
+
+static u32 go3s_ucoro_state(struct go3s_ucoro *u)
+{
+	return go3s_state(u->co);
+}
+
+static int go3s_ucoro_exit_code(struct go3s_ucoro *u)
+{
+	return u->co->result;
+}
+
+/* Look @id up and take a reference. */
+static struct go3s_ucoro *go3s_ucoro_find(struct go3s_session *s, u32 id)
+{
+	struct go3s_ucoro *u;
+
+	xa_lock(&s->cos);
+	u = xa_load(&s->cos, id);
+	if (u)
+		kref_get(&u->kref);
+	xa_unlock(&s->cos);
+	return u;
+}
+
+/**
+ * go3s_session_open() - a new session for an open file
+ *
+ * Return: the session, or NULL without memory.
+ */
+struct go3s_session *go3s_session_open(void)
+{
+	struct go3s_session *s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+
+	if (!s)
+		return NULL;
+	xa_init_flags(&s->cos, XA_FLAGS_ALLOC1);
+	xa_init_flags(&s->chans, XA_FLAGS_ALLOC1);
+	mutex_init(&s->lock);
+	spin_lock_init(&s->done_lock);
+	INIT_LIST_HEAD(&s->done);
+	init_waitqueue_head(&s->wq);
+	return s;
+}
+
+/**
+ * go3s_session_close() - end a session: cancel, wait for and free all
+ * @s: the session; nobody else uses it any more
+ *
+ * Context: process context; may sleep until every coroutine has finished
+ * (cancellation is cooperative, but every program reaches a suspension
+ * point within a bounded number of ops).
+ */
+void go3s_session_close(struct go3s_session *s)
+{
+	struct go3s_ucoro *u;
+	struct go3s_chan *ch;
+	unsigned long id;
+
+	xa_for_each(&s->cos, id, u)
+		go3s_cancel(u->co);
+	/* Closed channels wake their waiters, which then see the cancel. */
+	xa_for_each(&s->chans, id, ch)
+		go3s_chan_close(ch);
+	xa_for_each(&s->cos, id, u) {
+		wait_event(s->wq, go3s_ucoro_done(u));
+		go3s_ucoro_reap(s, u);
+	}
+	xa_for_each(&s->chans, id, ch) {
+		xa_erase(&s->chans, id);
+		go3s_chan_put(ch);
+	}
+	xa_destroy(&s->cos);
+	xa_destroy(&s->chans);
+	mutex_destroy(&s->lock);
+	kfree(s);
+}
+
+static int go3s_pick_cpu(u32 cpu)
+{
+	unsigned int best = UINT_MAX, len;
+	int c, pick = -1;
+
+	if (cpu != GO3S_CREATE_CPU_ANY) {
+		if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+			return -EINVAL;
+		return cpu;
+	}
+	/* The least loaded online CPU, by queue depth. */
+	for_each_online_cpu(c) {
+		len = go3s_runq_len(&per_cpu_ptr(&go3s_scheds, c)->rq);
+		if (len < best) {
+			best = len;
+			pick = c;
+		}
+	}
+	return pick < 0 ? -EINVAL : pick;
+}
+
+static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
+{
+	struct go3s_create arg;
+	struct go3s_ucoro *u;
+	struct go3s_co *co;
+	size_t stack;
+	u32 usize;
+	int cpu, ret;
+
+	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_CREATE_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	usize = arg.size;
+	if ((arg.flags & ~GO3S_CREATE_SUSPENDED) || arg.pad || arg.id ||
+	    arg.priority > GO3S_CO_PRIO_LOW)
+		return -EINVAL;
+	stack = go3s_stack_size(arg.stack_size);
+	if (!stack)
+		return -EINVAL;
+	cpu = go3s_pick_cpu(arg.cpu);
+	if (cpu < 0)
+		return cpu;
+
+	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+	if (!u)
+		return -ENOMEM;
+	kref_init(&u->kref);
+	u->sess = s;
+	INIT_LIST_HEAD(&u->done_node);
+	u->created_ns = ktime_get_ns();
+	u->stack_bytes = stack;
+
+	u->prog = go3s_prog_load(u64_to_user_ptr(arg.ops), arg.nr_ops,
+				 &s->chans);
+	if (IS_ERR(u->prog)) {
+		ret = PTR_ERR(u->prog);
+		u->prog = NULL;
+		goto err_free;
+	}
+
+	mutex_lock(&s->lock);
+	if (s->nr_cos >= go3s_max_session_coroutines) {
+		ret = -EAGAIN;
+	} else if (s->stack_bytes + stack > go3s_max_session_stack_bytes) {
+		ret = -ENOMEM;
+	} else {
+		s->nr_cos++;
+		s->stack_bytes += stack;
+		ret = 0;
+	}
+	mutex_unlock(&s->lock);
+	if (ret)
+		goto err_free;
+
+	ret = xa_alloc_cyclic(&s->cos, &u->id, NULL, xa_limit_32b,
+			      &s->next_co, GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		goto err_uncharge;
+
+	co = go3s_spawn(go3s_prog_run, u->prog, cpu, arg.priority,
+			arg.stack_size, GO3S_SPAWN_SUSPENDED);
+	if (IS_ERR(co)) {
+		ret = PTR_ERR(co);
+		goto err_erase;
+	}
+	u->co = co;
+	go3s_co_set_notify(co, go3s_ucoro_finished, u);
+	xa_store(&s->cos, u->id, u, GFP_KERNEL);
+
+	arg.id = u->id;
+	ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+	if (ret) {
+		/* The caller cannot learn the id: undo. */
+		go3s_cancel(co);
+		wait_event(s->wq, go3s_ucoro_done(u));
+		go3s_ucoro_reap(s, u);
+		return ret;
+	}
+	if (!(arg.flags & GO3S_CREATE_SUSPENDED))
+		go3s_resume(co);
+	return 0;
+
+err_erase:
+	xa_erase(&s->cos, u->id);
+err_uncharge:
+	mutex_lock(&s->lock);
+	s->nr_cos--;
+	s->stack_bytes -= stack;
+	mutex_unlock(&s->lock);
+err_free:
+	go3s_prog_free(u->prog);
+	kfree(u);
+	return ret;
+}
+
+static long go3s_ioc_id(struct go3s_session *s, unsigned int cmd,
+			void __user *uarg)
+{
+	struct go3s_id_arg arg;
+	struct go3s_ucoro *u;
+	int ret;
+
+	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_ID_ARG_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.pad)
+		return -EINVAL;
+	if (cmd == GO3S_IOC_CHAN_CLOSE) {
+		struct go3s_chan *ch = xa_load(&s->chans, arg.id);
+
+		return ch ? go3s_chan_close(ch) : -ENOENT;
+	}
+
+	u = go3s_ucoro_find(s, arg.id);
+	if (!u)
+		return -ESRCH;
+	switch (cmd) {
+	case GO3S_IOC_RESUME:
+		ret = go3s_resume(u->co);
+		break;
+	case GO3S_IOC_SUSPEND:
+		ret = go3s_prog_request_suspend(u->prog, go3s_state(u->co));
+		break;
+	default:
+		ret = go3s_cancel(u->co);
+		break;
+	}
+	go3s_ucoro_put(u);
+	return ret;
+}
+
+static long go3s_timeout_jiffies(u64 ns)
+{
+	if (ns == U64_MAX || ns / NSEC_PER_MSEC >= MAX_JIFFY_OFFSET)
+		return MAX_SCHEDULE_TIMEOUT;
+	return nsecs_to_jiffies(ns) + (ns ? 1 : 0);
+}
+
+/* The first ended coroutine on the done list, with a reference. */
+static struct go3s_ucoro *go3s_done_pop(struct go3s_session *s)
+{
+	struct go3s_ucoro *u;
+
+	spin_lock_irq(&s->done_lock);
+	u = list_first_entry_or_null(&s->done, struct go3s_ucoro, done_node);
+	if (u) {
+		list_del_init(&u->done_node);
+		kref_get(&u->kref);
+	}
+	spin_unlock_irq(&s->done_lock);
+	return u;
+}
+
+static bool go3s_done_pending(struct go3s_session *s)
+{
+	return !list_empty_careful(&s->done);
+}
+
+/* Wait for any coroutine to end and reap it: the ucoro, or an ERR_PTR. */
+static struct go3s_ucoro *go3s_wait_any(struct go3s_session *s, u64 ns)
+{
+	long timeout = go3s_timeout_jiffies(ns), left;
+	struct go3s_ucoro *u;
+
+	for (;;) {
+		u = go3s_done_pop(s);
+		if (u) {
+			if (go3s_ucoro_reap(s, u))
+				return u;
+			go3s_ucoro_put(u);
+			continue;
+		}
+		if (xa_empty(&s->cos))
+			return ERR_PTR(-ECHILD);
+		if (!ns)
+			return ERR_PTR(-ETIMEDOUT);
+		left = wait_event_interruptible_timeout(s->wq,
+							go3s_done_pending(s),
+							timeout);
+		if (left < 0)
+			return ERR_PTR(left);
+		if (!left)
+			return ERR_PTR(-ETIMEDOUT);
+		timeout = left;
+	}
+}
+
+/* Wait for coroutine @id to end and reap it: the ucoro, or an ERR_PTR. */
+static struct go3s_ucoro *go3s_wait_one(struct go3s_session *s, u32 id, u64 ns)
+{
+	struct go3s_ucoro *u = go3s_ucoro_find(s, id);
+	long left;
+
+	if (!u)
+		return ERR_PTR(-ESRCH);
+	if (ns)
+		left = wait_event_interruptible_timeout(s->wq,
+							go3s_ucoro_done(u),
+							go3s_timeout_jiffies(ns));
+	else
+		left = go3s_ucoro_done(u);
+	if (left <= 0) {
+		go3s_ucoro_put(u);
+		return ERR_PTR(left < 0 ? left : -ETIMEDOUT);
+	}
+	if (!go3s_ucoro_reap(s, u)) {
+		/* Another waiter or a reader reported it first. */
+		go3s_ucoro_put(u);
+		return ERR_PTR(-ESRCH);
+	}
+	return u;
+}
+
+static long go3s_ioc_wait(struct go3s_session *s, void __user *uarg)
+{
+	struct go3s_ucoro *u;
+	struct go3s_wait arg;
+	u32 usize;
+	int ret;
+
+	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_WAIT_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	usize = arg.size;
+	if ((arg.flags & ~GO3S_WAIT_ANY) || arg.pad || arg.state ||
+	    arg.exit_code || (arg.flags & GO3S_WAIT_ANY && arg.id))
+		return -EINVAL;
+	if (arg.flags & GO3S_WAIT_ANY)
+		u = go3s_wait_any(s, arg.timeout_ns);
+	else
+		u = go3s_wait_one(s, arg.id, arg.timeout_ns);
+	if (IS_ERR(u))
+		return PTR_ERR(u);
+
+	arg.id = u->id;
+	arg.state = go3s_ucoro_state(u);
+	arg.exit_code = go3s_ucoro_exit_code(u);
+	go3s_ucoro_put(u);
+	return go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+}
+
+static long go3s_ioc_status(struct go3s_session *s, void __user *uarg)
+{
+	struct go3s_status arg;
+	struct go3s_ucoro *u;
+	struct go3s_co *co;
+	u32 usize;
+	int ret;
+
+	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_STATUS_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	usize = arg.size;
+	if (arg.flags)
+		return -EINVAL;
+	u = go3s_ucoro_find(s, arg.id);
+	if (!u)
+		return -ESRCH;
+	co = u->co;
+	memset(&arg, 0, sizeof(arg));
+	arg.id = u->id;
+	arg.state = go3s_state(co);
+	arg.cpu = co->cpu;
+	arg.on_cpu = go3s_on_cpu(co);
+	arg.priority = READ_ONCE(co->prio);
+	arg.pc = go3s_prog_pc(u->prog);
+	arg.switches = READ_ONCE(co->switches);
+	arg.run_ns = READ_ONCE(co->run_ns);
+	arg.stack_size = co->stack_size;
+	if (go3s_ucoro_done(u)) {
+		arg.stack_hwm = co->stack_hwm;
+		arg.exit_code = co->result;
+	}
+	go3s_ucoro_put(u);
+	return go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+}
+
+static long go3s_ioc_cpu_stats(void __user *uarg)
+{
+	struct go3s_sched_stats st;
+	struct go3s_cpu_stats arg;
+	u32 usize, cpu;
+	int ret;
+
+	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_CPU_STATS_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	usize = arg.size;
+	if (arg.flags)
+		return -EINVAL;
+	if (arg.cpu >= nr_cpu_ids || !cpu_possible(arg.cpu))
+		return -EINVAL;
+	cpu = arg.cpu;
+	go3s_sched_stats_read(cpu, &st);
+	memset(&arg, 0, sizeof(arg));
+	arg.cpu = cpu;
+	arg.online = cpu_online(cpu);
+	arg.switches = st.switches;
+	arg.spawns = st.spawns;
+	arg.completions = st.completions;
+	arg.passes = st.passes;
+	arg.handoffs = st.handoffs;
+	arg.backoff_rounds = go3s_sched_backoff_rounds(cpu);
+	arg.queue_depth = go3s_runq_len(&per_cpu_ptr(&go3s_scheds, cpu)->rq);
+	arg.co_ns = st.co_ns;
+	arg.sched_ns = st.sched_ns;
+	return go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+}
+
+static long go3s_ioc_set_prio(struct go3s_session *s, void __user *uarg)
+{
+	struct go3s_set_prio arg;
+	struct go3s_ucoro *u;
+	int ret;
+
+	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_SET_PRIO_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.priority > GO3S_CO_PRIO_LOW)
+		return -EINVAL;
+	u = go3s_ucoro_find(s, arg.id);
+	if (!u)
+		return -ESRCH;
+	/* The level is read when it is next queued; a torn u8 cannot be. */
+	if (go3s_state(u->co) >= GO3S_STATE_COMPLETING)
+		ret = -EINVAL;
+	else
+		WRITE_ONCE(u->co->prio, arg.priority);
+	go3s_ucoro_put(u);
+	return ret;
+}
+
+static long go3s_ioc_chan_create(struct go3s_session *s, void __user *uarg)
+{
+	struct go3s_chan_create arg;
+	struct go3s_chan *ch;
+	u32 usize;
+	int ret;
+
+	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_CHAN_CREATE_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	usize = arg.size;
+	if (arg.flags || arg.id || arg.capacity > GO3S_CHAN_MAX_CAP)
+		return -EINVAL;
+	ch = go3s_chan_create(arg.capacity, GFP_KERNEL_ACCOUNT);
+	if (!ch)
+		return -ENOMEM;
+	/* As many channels as coroutines may live in a session. */
+	ret = xa_alloc(&s->chans, &arg.id, ch,
+		       XA_LIMIT(1, go3s_max_session_coroutines),
+		       GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		go3s_chan_put(ch);
+		return ret == -EBUSY ? -EAGAIN : ret;
+	}
+	ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+	if (ret) {
+		xa_erase(&s->chans, arg.id);
+		go3s_chan_put(ch);
+	}
+	return ret;
+}
+
+/**
+ * go3s_session_ioctl() - the session ioctls
+ * @s: the session
+ * @cmd: the command
+ * @uarg: its argument
+ *
+ * Return: as documented per command; -ENOTTY for an unknown one.
+ */
+long go3s_session_ioctl(struct go3s_session *s, unsigned int cmd,
+			void __user *uarg)
+{
+	switch (cmd) {
+	case GO3S_IOC_CREATE:
+		return go3s_ioc_create(s, uarg);
+	case GO3S_IOC_RESUME:
+	case GO3S_IOC_SUSPEND:
+	case GO3S_IOC_CANCEL:
+	case GO3S_IOC_CHAN_CLOSE:
+		return go3s_ioc_id(s, cmd, uarg);
+	case GO3S_IOC_WAIT:
+		return go3s_ioc_wait(s, uarg);
+	case GO3S_IOC_STATUS:
+		return go3s_ioc_status(s, uarg);
+	case GO3S_IOC_CPU_STATS:
+		return go3s_ioc_cpu_stats(uarg);
+	case GO3S_IOC_SET_PRIO:
+		return go3s_ioc_set_prio(s, uarg);
+	case GO3S_IOC_CHAN_CREATE:
+		return go3s_ioc_chan_create(s, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/**
+ * go3s_session_read() - read completion events
+ * @s: the session
+ * @buf: user buffer for whole &struct go3s_event records
+ * @count: its size
+ * @nonblock: fail with -EAGAIN instead of waiting
+ *
+ * Return: bytes read (a multiple of the record size), -EINVAL for a buffer
+ * smaller than one record, -EAGAIN, -ERESTARTSYS, or -EFAULT.
+ */
+ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,
+			  size_t count, bool nonblock)
+{
+	struct go3s_event ev;
+	struct go3s_ucoro *u;
+	size_t done = 0;
+	int ret;
+
+	if (count < sizeof(ev))
+		return -EINVAL;
+	while (done + sizeof(ev) <= count) {
+		u = go3s_done_pop(s);
+		if (!u) {
+			if (done)
+				break;
+			if (nonblock)
+				return -EAGAIN;
+			ret = wait_event_interruptible(s->wq,
+						       go3s_done_pending(s));
+			if (ret)
+				return ret;
+			continue;
+		}
+		if (!go3s_ucoro_reap(s, u)) {
+			go3s_ucoro_put(u);
+			continue;
+		}
+		memset(&ev, 0, sizeof(ev));
+		ev.id = u->id;
+		ev.state = go3s_ucoro_state(u);
+		ev.exit_code = go3s_ucoro_exit_code(u);
+		ev.created_ns = u->created_ns;
+		ev.ended_ns = u->ended_ns;
+		ev.run_ns = u->co->run_ns;
+		go3s_ucoro_put(u);
+		if (copy_to_user(buf + done, &ev, sizeof(ev)))
+			return done ? done : -EFAULT;
+		done += sizeof(ev);
+	}
+	return done;
+}
+
+/**
+ * go3s_session_poll() - readable while completion events are pending
+ * @s: the session
+ * @file: its file
+ * @wait: poll table
+ *
+ * Return: EPOLLIN | EPOLLRDNORM when read() would not wait.
+ */
+__poll_t go3s_session_poll(struct go3s_session *s, struct file *file,
+			   poll_table *wait)
+{
+	poll_wait(file, &s->wq, wait);
+	return go3s_done_pending(s) ? EPOLLIN | EPOLLRDNORM : 0;
+}

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest for coroutines created through /dev/go3s: the create, resume,
+ * suspend, cancel, wait, status, CPU stats, priority and channel ioctls,
+ * read() and poll() of completion events, and every documented errno.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "go3s_util.h"
+#include "kselftest_harness.h"
+
+/* Liveness bound for state polling: not a timing assertion. */
+#define TRIES 60000
+
+FIXTURE(co) {
+	int fd;
+};
+
+FIXTURE_SETUP(co)
+{
+	self->fd = go3s_open();
+	ASSERT_GE(self->fd, 0) TH_LOG("open: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(co)
+{
+	close(self->fd);
+}
+
+TEST_F(co, exit_code_reaches_wait)
+{
+	struct go3s_op prog[] = { OP(YIELD, 0, 0), OP(EXIT, (unsigned int)-7, 0) };
+	unsigned int id, got, state;
+	int code;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 2, 0, &id));
+	EXPECT_NE(0, id);
+	got = id;
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &got, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(id, got);
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(-7, code);
+	/* Reaped: the id is gone. */
+	EXPECT_EQ(-1, go3s_wait(self->fd, 0, &got, GO3S_FOREVER, NULL, NULL));
+	EXPECT_EQ(ESRCH, errno);
+}
+
+TEST_F(co, falling_off_the_end_exits_zero)
+{
+	struct go3s_op prog[] = { OP(YIELD, 0, 0), OP(LOOP, 0, 10) };
+	unsigned int id, state;
+	int code = 1;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 2, 0, &id));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(0, code);
+}
+
+TEST_F(co, create_rejects_bad_input)
+{
+	struct go3s_op good[] = { OP(EXIT, 0, 0) };
+	struct go3s_op bad[] = { OP(SPIN, 0, 0) };
+	struct go3s_op nochan[] = { OP(SEND, 999, 1) };
+	struct go3s_create c;
+	unsigned int id;
+
+	EXPECT_EQ(-1, go3s_create(self->fd, good, 0, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_create(self->fd, good, GO3S_PROG_MAX_OPS + 1, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_create(self->fd, bad, 1, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_create(self->fd, NULL, 1, 0, &id));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, go3s_create(self->fd, nochan, 1, 0, &id));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, go3s_create(self->fd, good, 1, 1u << 5, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_create_ex(self->fd, good, 1, GO3S_CREATE_CPU_ANY,
+				     GO3S_CO_PRIO_LOW + 1, 0, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_create_ex(self->fd, good, 1, 4096,
+				     GO3S_CO_PRIO_NORMAL, 0, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_create_ex(self->fd, good, 1, GO3S_CREATE_CPU_ANY,
+				     GO3S_CO_PRIO_NORMAL, 4096, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_create_ex(self->fd, good, 1, GO3S_CREATE_CPU_ANY,
+				     GO3S_CO_PRIO_NORMAL, 64 << 20, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.ops = (uintptr_t)good;
+	c.nr_ops = 1;
+	c.pad = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_CREATE, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.pad = 0;
+	c.size = GO3S_CREATE_SIZE_VER0 - 1;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_CREATE, &c));
+	EXPECT_EQ(EINVAL, errno);
+
+	/* Nothing was left behind by any of the failures. */
+	id = 0;
+	EXPECT_EQ(-1, go3s_wait(self->fd, GO3S_WAIT_ANY, &id, 0, NULL, NULL));
+	EXPECT_EQ(ECHILD, errno);
+}
+
+TEST_F(co, start_suspended_then_resume)
+{
+	struct go3s_op prog[] = { OP(EXIT, 3, 0) };
+	struct go3s_status st;
+	unsigned int id, state;
+	int code;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 1, GO3S_CREATE_SUSPENDED, &id));
+	ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+	EXPECT_EQ(GO3S_CO_CREATED, st.state);
+	EXPECT_EQ(0, st.switches);
+	/* A CREATED coroutine cannot be asked to suspend: it never ran. */
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_SUSPEND, id));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(3, code);
+}
+
+TEST_F(co, terminal_states_refuse_requests)
+{
+	struct go3s_op prog[] = { OP(EXIT, 0, 0) };
+	unsigned int id;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 1, 0, &id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_COMPLETING, TRIES));
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, id));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_SUSPEND, id));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(co, cancel_at_each_suspension_point)
+{
+	unsigned int ch, id, state, i;
+	int code;
+
+	ASSERT_EQ(0, go3s_chan(self->fd, 0, &ch));
+	struct go3s_op progs[][2] = {
+		{ OP(SUSPEND, 0, 0), OP(EXIT, 1, 0) },
+		{ OP(SLEEP, 0, 3600000000000ULL), OP(EXIT, 1, 0) },
+		{ OP(RECV, ch, 0), OP(EXIT, 1, 0) },
+		{ OP(SEND, ch, 9), OP(EXIT, 1, 0) },
+		{ OP(SPIN, 0, 1000000000ULL), OP(LOOP, 0, 1000000) },
+		{ OP(YIELD, 0, 0), OP(LOOP, 0, 1000000000) },
+	};
+
+	for (i = 0; i < ARRAY_SIZE(progs); i++) {
+		ASSERT_EQ(0, go3s_create(self->fd, progs[i], 2, 0, &id));
+		/* Let it reach its suspension point (or run) first. */
+		if (i < 4)
+			ASSERT_EQ(0, go3s_await_state(self->fd, id,
+						      GO3S_CO_SUSPENDED, TRIES));
+		ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, id))
+			TH_LOG("program %u", i);
+		EXPECT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state,
+				       &code));
+		EXPECT_EQ(GO3S_CO_CANCELLED, state) TH_LOG("program %u", i);
+		EXPECT_EQ(-ECANCELED, code) TH_LOG("program %u", i);
+	}
+}
+
+TEST_F(co, cancel_created_and_twice)
+{
+	struct go3s_op prog[] = { OP(EXIT, 0, 0) };
+	unsigned int id, state;
+	int code;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 1, GO3S_CREATE_SUSPENDED, &id));
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, id));
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, id));
+	EXPECT_EQ(EALREADY, errno);
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_CANCELLED, state);
+	EXPECT_EQ(-ECANCELED, code);
+}
+
+TEST_F(co, suspend_ioctl_parks_a_running_program)
+{
+	struct go3s_op prog[] = { OP(SPIN, 0, 100000), OP(LOOP, 0, 1000000000) };
+	unsigned int id, state;
+	int code;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 2, 0, &id));
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_SUSPEND, id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_SUSPENDED, TRIES));
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_SUSPEND, id));
+	EXPECT_EQ(EALREADY, errno);
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id));
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, id));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_CANCELLED, state);
+}
+
+TEST_F(co, unknown_ids_are_esrch)
+{
+	struct go3s_set_prio p = { .size = sizeof(p), .id = 12345 };
+	struct go3s_status st;
+	unsigned int id = 12345;
+
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, 12345));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_SUSPEND, 0));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, 12345));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, go3s_status(self->fd, 12345, &st));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, go3s_wait(self->fd, 0, &id, 0, NULL, NULL));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_SET_PRIO, &p));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_CHAN_CLOSE, 12345));
+	EXPECT_EQ(ENOENT, errno);
+}
+
+TEST_F(co, wait_timeout_flags_and_any)
+{
+	struct go3s_op hold[] = { OP(SUSPEND, 0, 0) };
+	struct go3s_op quick[] = { OP(EXIT, 42, 0) };
+	struct go3s_wait w;
+	unsigned int id, held, seen = 0, i, state;
+	unsigned int ids[8];
+	int code;
+
+	ASSERT_EQ(0, go3s_create(self->fd, hold, 1, 0, &held));
+	id = held;
+	EXPECT_EQ(-1, go3s_wait(self->fd, 0, &id, 0, NULL, NULL));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(-1, go3s_wait(self->fd, 0, &id, 1000000, NULL, NULL));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	id = 0;
+	EXPECT_EQ(-1, go3s_wait(self->fd, GO3S_WAIT_ANY, &id, 1000000, NULL, NULL));
+	EXPECT_EQ(ETIMEDOUT, errno);
+
+	memset(&w, 0, sizeof(w));
+	w.size = sizeof(w);
+	w.flags = 1u << 7;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+	w.flags = GO3S_WAIT_ANY;
+	w.id = held;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_WAIT, &w));
+	EXPECT_EQ(EINVAL, errno);
+
+	for (i = 0; i < 8; i++)
+		ASSERT_EQ(0, go3s_create(self->fd, quick, 1, 0, &ids[i]));
+	for (i = 0; i < 8; i++) {
+		id = 0;
+		ASSERT_EQ(0, go3s_wait(self->fd, GO3S_WAIT_ANY, &id,
+				       GO3S_FOREVER, &state, &code));
+		EXPECT_NE(held, id);
+		EXPECT_EQ(42, code);
+		EXPECT_EQ(GO3S_CO_COMPLETING, state);
+		for (unsigned int j = 0; j < 8; j++)
+			if (ids[j] == id)
+				seen |= 1u << j;
+	}
+	EXPECT_EQ(0xffu, seen);
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, held));
+	id = 0;
+	ASSERT_EQ(0, go3s_wait(self->fd, GO3S_WAIT_ANY, &id, GO3S_FOREVER,
+			       &state, NULL));
+	EXPECT_EQ(held, id);
+	EXPECT_EQ(GO3S_CO_CANCELLED, state);
+	id = 0;
+	EXPECT_EQ(-1, go3s_wait(self->fd, GO3S_WAIT_ANY, &id, GO3S_FOREVER,
+				NULL, NULL));
+	EXPECT_EQ(ECHILD, errno);
+}
+
+TEST_F(co, status_reports_the_coroutine)
+{
+	struct go3s_op prog[] = { OP(YIELD, 0, 0), OP(SUSPEND, 0, 0),
+				  OP(EXIT, 5, 0) };
+	struct go3s_status st;
+	unsigned char big[256];
+	unsigned int id, cpu = 0;
+
+	ASSERT_EQ(0, go3s_create_ex(self->fd, prog, 3, cpu, GO3S_CO_PRIO_HIGH,
+				    32768, 0, &id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_SUSPENDED, TRIES));
+	ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+	EXPECT_EQ(sizeof(st), st.size);
+	EXPECT_EQ(id, st.id);
+	EXPECT_EQ(GO3S_CO_SUSPENDED, st.state);
+	EXPECT_EQ(cpu, st.cpu);
+	EXPECT_EQ(0, st.on_cpu);
+	EXPECT_EQ(GO3S_CO_PRIO_HIGH, st.priority);
+	EXPECT_EQ(1, st.pc);
+	EXPECT_GE(st.switches, 2);
+	EXPECT_GE(st.stack_size, 32768);
+	EXPECT_EQ(0, st.pad);
+
+	/* A newer caller's larger struct: zero tail accepted, left alone. */
+	memset(big, 0, sizeof(big));
+	((struct go3s_status *)big)->size = sizeof(big);
+	((struct go3s_status *)big)->id = id;
+	ASSERT_EQ(0, ioctl(self->fd, GO3S_IOC_STATUS, big));
+	EXPECT_EQ(sizeof(st), ((struct go3s_status *)big)->size);
+	EXPECT_EQ(0, big[sizeof(big) - 1]);
+
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_COMPLETING, TRIES));
+	ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+	EXPECT_EQ(5, st.exit_code);
+	EXPECT_GT(st.stack_hwm, 0);
+	EXPECT_LE(st.stack_hwm, st.stack_size);
+}
+
+TEST_F(co, cpu_stats_count_work)
+{
+	struct go3s_op prog[] = { OP(YIELD, 0, 0), OP(LOOP, 0, 99) };
+	struct go3s_cpu_stats before, after;
+	unsigned int id;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+	ASSERT_EQ(0, go3s_cpu_stats(self->fd, 0, &before));
+	ASSERT_EQ(0, go3s_create_ex(self->fd, prog, 2, 0, GO3S_CO_PRIO_NORMAL,
+				    0, 0, &id));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, NULL, NULL));
+	ASSERT_EQ(0, go3s_cpu_stats(self->fd, 0, &after));
+	EXPECT_EQ(1, after.online);
+	EXPECT_GE(after.switches - before.switches, 100);
+	EXPECT_GE(after.spawns - before.spawns, 1);
+	EXPECT_GE(after.completions - before.completions, 1);
+	EXPECT_GE(after.co_ns, before.co_ns);
+	EXPECT_GE(after.sched_ns, after.co_ns);
+
+	for (long c = 1; c < ncpu; c++)
+		EXPECT_EQ(0, go3s_cpu_stats(self->fd, c, &after));
+	EXPECT_EQ(-1, go3s_cpu_stats(self->fd, 100000, &after));
+	EXPECT_EQ(EINVAL, errno);
+	after.size = sizeof(after);
+	after.cpu = 0;
+	after.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_CPU_STATS, &after));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(co, set_prio)
+{
+	struct go3s_op prog[] = { OP(SUSPEND, 0, 0) };
+	struct go3s_set_prio p = { .size = sizeof(p) };
+	struct go3s_status st;
+	unsigned int id;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 1, 0, &id));
+	p.id = id;
+	p.priority = GO3S_CO_PRIO_LOW;
+	ASSERT_EQ(0, ioctl(self->fd, GO3S_IOC_SET_PRIO, &p));
+	ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+	EXPECT_EQ(GO3S_CO_PRIO_LOW, st.priority);
+	p.priority = 3;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_SET_PRIO, &p));
+	EXPECT_EQ(EINVAL, errno);
+	p.priority = 0;
+	p.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_SET_PRIO, &p));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(co, channel_ping_pong)
+{
+	unsigned int ch, a, b, state;
+	int code;
+
+	ASSERT_EQ(0, go3s_chan(self->fd, 0, &ch));
+	struct go3s_op sender[] = { OP(SEND, ch, 1), OP(LOOP, 0, 99),
+				    OP(EXIT, 11, 0) };
+	struct go3s_op receiver[] = { OP(RECV, ch, 0), OP(LOOP, 0, 99),
+				      OP(EXIT, 22, 0) };
+
+	ASSERT_EQ(0, go3s_create_ex(self->fd, sender, 3, 0, GO3S_CO_PRIO_NORMAL,
+				    0, 0, &a));
+	ASSERT_EQ(0, go3s_create_ex(self->fd, receiver, 3,
+				    sysconf(_SC_NPROCESSORS_ONLN) - 1,
+				    GO3S_CO_PRIO_NORMAL, 0, 0, &b));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &a, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(11, code);
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &b, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(22, code);
+}
+
+TEST_F(co, buffered_channel_and_close)
+{
+	unsigned int ch, a, b, state;
+	int code;
+
+	ASSERT_EQ(0, go3s_chan(self->fd, 10, &ch));
+	struct go3s_op fill[] = { OP(SEND, ch, 1), OP(LOOP, 0, 9) };
+	struct go3s_op drain[] = { OP(RECV, ch, 0), OP(LOOP, 0, 100) };
+
+	/* Ten sends fit without a receiver. */
+	ASSERT_EQ(0, go3s_create(self->fd, fill, 2, 0, &a));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &a, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(0, code);
+	/* The receiver takes the ten, then blocks on the eleventh... */
+	ASSERT_EQ(0, go3s_create(self->fd, drain, 2, 0, &b));
+	ASSERT_EQ(0, go3s_await_state(self->fd, b, GO3S_CO_SUSPENDED, TRIES));
+	/* ...until the close wakes it with EPIPE. */
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_CHAN_CLOSE, ch));
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_CHAN_CLOSE, ch));
+	EXPECT_EQ(EALREADY, errno);
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &b, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(-EPIPE, code);
+}
+
+TEST_F(co, close_wakes_every_waiter)
+{
+	unsigned int ch, ids[16], i, state;
+	int code;
+
+	ASSERT_EQ(0, go3s_chan(self->fd, 0, &ch));
+	struct go3s_op recv[] = { OP(RECV, ch, 0) };
+	struct go3s_op send[] = { OP(SEND, ch, 0) };
+
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(0, go3s_create(self->fd, i & 1 ? send : recv, 1, 0,
+					 &ids[i]));
+	/* Unbuffered: a sender and a receiver may meet; the rest block. */
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_CHAN_CLOSE, ch));
+	for (i = 0; i < 16; i++) {
+		ASSERT_EQ(0, go3s_wait(self->fd, 0, &ids[i], GO3S_FOREVER,
+				       &state, &code));
+		EXPECT_EQ(GO3S_CO_COMPLETING, state);
+		EXPECT_TRUE(code == 0 || code == -EPIPE) TH_LOG("code %d", code);
+	}
+}
+
+TEST_F(co, chan_create_rejects_bad_input)
+{
+	struct go3s_chan_create c = { .size = sizeof(c) };
+
+	c.capacity = GO3S_CHAN_MAX_CAP + 1;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_CHAN_CREATE, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.capacity = 1;
+	c.flags = 1;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_CHAN_CREATE, &c));
+	EXPECT_EQ(EINVAL, errno);
+	c.flags = 0;
+	c.id = 5;
+	EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_CHAN_CREATE, &c));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(co, read_and_poll_completion_events)
+{
+	struct go3s_op prog[] = { OP(EXIT, 0, 0) };
+	struct go3s_event ev[5];
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	unsigned int ids[6], i, got = 0;
+	ssize_t n;
+	int flags;
+
+	/* Nothing yet: not readable, a nonblocking read says EAGAIN. */
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	flags = fcntl(self->fd, F_GETFL);
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, flags | O_NONBLOCK));
+	EXPECT_EQ(-1, read(self->fd, ev, sizeof(ev)));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, read(self->fd, ev, sizeof(ev[0]) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, flags));
+
+	for (i = 0; i < 6; i++) {
+		prog[0].a = 100 + i;
+		ASSERT_EQ(0, go3s_create(self->fd, prog, 1, 0, &ids[i]));
+	}
+	ASSERT_EQ(1, poll(&pfd, 1, -1));
+	EXPECT_TRUE(pfd.revents & POLLIN);
+	while (got < 6) {
+		/* Blocking read; whole records only. */
+		n = read(self->fd, ev, sizeof(ev[0]) * 4 + 3);
+		ASSERT_GT(n, 0);
+		ASSERT_EQ(0, n % sizeof(ev[0]));
+		for (i = 0; i < n / sizeof(ev[0]); i++) {
+			EXPECT_EQ(GO3S_CO_COMPLETING, ev[i].state);
+			EXPECT_EQ(100, ev[i].exit_code - (ev[i].id - ids[0]));
+			EXPECT_GE(ev[i].ended_ns, ev[i].created_ns);
+			EXPECT_EQ(0, ev[i].pad);
+			got++;
+		}
+	}
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	/* Reported means reaped. */
+	EXPECT_EQ(-1, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, ids[0]));
+	EXPECT_EQ(ESRCH, errno);
+}
+
+TEST_F(co, events_pile_up_without_loss)
+{
+	struct go3s_op prog[] = { OP(EXIT, 0, 0) };
+	struct go3s_event ev;
+	struct go3s_status st;
+	unsigned int i, id = 0, n = 3000, got = 0;
+
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, go3s_create(self->fd, prog, 1, 0, &id));
+	/* All ended and unread; status still reports the last one. */
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_COMPLETING, TRIES));
+	ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+	EXPECT_EQ(0, st.exit_code);
+	while (got < n) {
+		ASSERT_EQ(sizeof(ev), read(self->fd, &ev, sizeof(ev)));
+		got++;
+	}
+	id = 0;
+	EXPECT_EQ(-1, go3s_wait(self->fd, GO3S_WAIT_ANY, &id, 0, NULL, NULL));
+	EXPECT_EQ(ECHILD, errno);
+}
+
+TEST(sessions_are_isolated)
+{
+	struct go3s_op prog[] = { OP(SUSPEND, 0, 0) };
+	struct go3s_op usech[] = { OP(RECV, 0, 0) };
+	struct go3s_status st;
+	unsigned int id, ch;
+	int a = go3s_open(), b = go3s_open();
+
+	ASSERT_GE(a, 0);
+	ASSERT_GE(b, 0);
+	ASSERT_EQ(0, go3s_create(a, prog, 1, 0, &id));
+	ASSERT_EQ(0, go3s_chan(a, 0, &ch));
+	usech[0].a = ch;
+	EXPECT_EQ(-1, go3s_status(b, id, &st));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, go3s_id_ioctl(b, GO3S_IOC_CANCEL, id));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-1, go3s_id_ioctl(b, GO3S_IOC_CHAN_CLOSE, ch));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, go3s_create(b, usech, 1, 0, &id));
+	EXPECT_EQ(ENOENT, errno);
+	close(b);
+	close(a);
+}
+
+TEST(fork_shares_the_session)
+{
+	struct go3s_op prog[] = { OP(EXIT, 9, 0) };
+	unsigned int id, state;
+	int fd = go3s_open(), status, code;
+	int pipefd[2];
+	pid_t pid;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		unsigned int cid;
+
+		if (go3s_create(fd, prog, 1, 0, &cid))
+			_exit(1);
+		_exit(write(pipefd[1], &cid, sizeof(cid)) == sizeof(cid) ? 0 : 2);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(sizeof(id), read(pipefd[0], &id, sizeof(id)));
+	/* The child's coroutine lives on in the shared session. */
+	ASSERT_EQ(0, go3s_wait(fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(9, code);
+	close(pipefd[0]);
+	close(pipefd[1]);
+	close(fd);
+}
+
+TEST(unprivileged_user_with_group_access)
+{
+	struct go3s_op prog[] = { OP(SUSPEND, 0, 0) };
+	struct stat sb;
+	unsigned int id;
+	int root, status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to drop to another user");
+	root = go3s_open();
+	ASSERT_GE(root, 0);
+	ASSERT_EQ(0, go3s_create(root, prog, 1, 0, &id));
+	ASSERT_EQ(0, stat(GO3S_DEV, &sb));
+	/* The documented opt-in: a group that may open the device. */
+	ASSERT_EQ(0, chown(GO3S_DEV, 0, 4242));
+	ASSERT_EQ(0, chmod(GO3S_DEV, 0660));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		struct go3s_status st;
+		gid_t g = 4242;
+		int fd;
+
+		if (setgroups(1, &g) || setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = go3s_open();
+		if (fd < 0)
+			_exit(100 + errno);
+		/* Root's coroutine is invisible from this session. */
+		if (!go3s_status(fd, id, &st) || errno != ESRCH)
+			_exit(12);
+		if (go3s_create(fd, prog, 1, 0, &id))
+			_exit(13);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	chmod(GO3S_DEV, sb.st_mode & 07777);
+	chown(GO3S_DEV, sb.st_uid, sb.st_gid);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(root);
+}
+
+TEST_HARNESS_MAIN
