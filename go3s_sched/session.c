@@ -510,6 +510,14 @@ static long go3s_ioc_status(struct go3s_session *s, void __user *uarg)
 	arg.state = go3s_state(co);
 	arg.cpu = co->cpu;
 	arg.on_cpu = go3s_on_cpu(co);
+	/*
+	 * Between its last transition and go3s_ucoro_finished() it is still
+	 * leaving its CPU: terminal only once its result and stack are final.
+	 */
+	if (arg.state >= GO3S_STATE_COMPLETING && !go3s_ucoro_done(u)) {
+		arg.state = GO3S_STATE_ACTIVE;
+		arg.on_cpu = 1;
+	}
 	arg.priority = READ_ONCE(co->prio);
 	arg.pc = go3s_prog_pc(u->prog);
 	arg.switches = READ_ONCE(co->switches);
