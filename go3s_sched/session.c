@@ -64,12 +64,13 @@ static_assert(sizeof(struct go3s_status) == GO3S_STATUS_SIZE_VER0);
 static_assert(sizeof(struct go3s_cpu_stats) == GO3S_CPU_STATS_SIZE_VER0);
 static_assert(sizeof(struct go3s_set_prio) == GO3S_SET_PRIO_SIZE_VER0);
 static_assert(sizeof(struct go3s_chan_create) == GO3S_CHAN_CREATE_SIZE_VER0);
+static_assert(sizeof(struct go3s_affinity) == GO3S_AFFINITY_SIZE_VER0);
 
 struct go3s_session {
 	struct xarray cos;		/* id -> struct go3s_ucoro */
 	struct xarray chans;		/* id -> struct go3s_chan */
 	u32 next_co;			/* xa_alloc_cyclic() cursor */
-	/* Limits: under lock. */
+	/* Limits, and where CREATED coroutines start (see SET_AFFINITY). */
 	struct mutex lock;
 	unsigned int nr_cos;
 	unsigned long stack_bytes;
@@ -225,25 +226,50 @@ void go3s_session_close(struct go3s_session *s)
 	kfree(s);
 }
 
-static int go3s_pick_cpu(u32 cpu)
+/*
+ * Where a coroutine goes: @cpu itself, or with GO3S_CREATE_CPU_ANY the
+ * online CPU with a scheduler, within the user's mask at @umask if there
+ * is one, whose run queue is shortest.
+ *
+ * Return: the CPU, -EINVAL, -EFAULT or -ENOMEM.
+ */
+static int go3s_place(u32 cpu, u64 umask, u32 size)
 {
 	unsigned int best = UINT_MAX, len;
-	int c, pick = -1;
+	cpumask_var_t allowed;
+	int c, pick = -EINVAL;
 
 	if (cpu != GO3S_CREATE_CPU_ANY) {
-		if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		if (umask || size || cpu >= nr_cpu_ids || !cpu_online(cpu) ||
+		    !READ_ONCE(per_cpu_ptr(&go3s_scheds, cpu)->ready))
 			return -EINVAL;
 		return cpu;
 	}
-	/* The least loaded online CPU, by queue depth. */
-	for_each_online_cpu(c) {
-		len = go3s_runq_len(&per_cpu_ptr(&go3s_scheds, c)->rq);
+	if (!umask != !size || size % sizeof(u64) || size > GO3S_CPU_MASK_MAX)
+		return -EINVAL;
+	if (!zalloc_cpumask_var(&allowed, GFP_KERNEL))
+		return -ENOMEM;
+	if (!umask) {
+		cpumask_copy(allowed, cpu_online_mask);
+	} else if (copy_from_user(cpumask_bits(allowed), u64_to_user_ptr(umask),
+				  min_t(size_t, size, cpumask_size()))) {
+		pick = -EFAULT;
+		goto out;
+	}
+	for_each_cpu_and(c, allowed, cpu_online_mask) {
+		struct go3s_sched *sc = per_cpu_ptr(&go3s_scheds, c);
+
+		if (!READ_ONCE(sc->ready))
+			continue;
+		len = go3s_runq_len(&sc->rq);
 		if (len < best) {
 			best = len;
 			pick = c;
 		}
 	}
-	return pick < 0 ? -EINVAL : pick;
+out:
+	free_cpumask_var(allowed);
+	return pick;
 }
 
 static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
@@ -259,13 +285,13 @@ static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
 	if (ret)
 		return ret;
 	usize = arg.size;
-	if ((arg.flags & ~GO3S_CREATE_SUSPENDED) || arg.pad || arg.id ||
-	    arg.priority > GO3S_CO_PRIO_LOW)
+	if ((arg.flags & ~GO3S_CREATE_SUSPENDED) || arg.pad || arg.pad2 ||
+	    arg.id || arg.priority > GO3S_CO_PRIO_LOW)
 		return -EINVAL;
 	stack = go3s_stack_size(arg.stack_size);
 	if (!stack)
 		return -EINVAL;
-	cpu = go3s_pick_cpu(arg.cpu);
+	cpu = go3s_place(arg.cpu, arg.cpu_mask, arg.cpu_mask_size);
 	if (cpu < 0)
 		return cpu;
 
@@ -324,8 +350,11 @@ static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
 		go3s_ucoro_reap(s, u);
 		return ret;
 	}
-	if (!(arg.flags & GO3S_CREATE_SUSPENDED))
+	if (!(arg.flags & GO3S_CREATE_SUSPENDED)) {
+		mutex_lock(&s->lock);
 		go3s_resume(co);
+		mutex_unlock(&s->lock);
+	}
 	return 0;
 
 err_erase:
@@ -362,6 +391,8 @@ static long go3s_ioc_id(struct go3s_session *s, unsigned int cmd,
 	u = go3s_ucoro_find(s, arg.id);
 	if (!u)
 		return -ESRCH;
+	/* s->lock: a CREATED coroutine starts on the CPU it was last placed. */
+	mutex_lock(&s->lock);
 	switch (cmd) {
 	case GO3S_IOC_RESUME:
 		ret = go3s_resume(u->co);
@@ -373,6 +404,42 @@ static long go3s_ioc_id(struct go3s_session *s, unsigned int cmd,
 		ret = go3s_cancel(u->co);
 		break;
 	}
+	mutex_unlock(&s->lock);
+	go3s_ucoro_put(u);
+	return ret;
+}
+
+static long go3s_ioc_set_affinity(struct go3s_session *s, void __user *uarg)
+{
+	struct go3s_affinity arg;
+	struct go3s_ucoro *u;
+	int cpu, ret;
+
+	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_AFFINITY_SIZE_VER0, uarg);
+	if (ret)
+		return ret;
+	if (arg.flags || arg.pad)
+		return -EINVAL;
+	u = go3s_ucoro_find(s, arg.id);
+	if (!u)
+		return -ESRCH;
+	cpu = go3s_place(arg.cpu, arg.cpu_mask, arg.cpu_mask_size);
+	if (cpu < 0) {
+		ret = cpu;
+		goto out;
+	}
+	/*
+	 * Only a coroutine that never ran moves: nothing of it is queued,
+	 * armed or cached on a CPU yet, and only this session can start it
+	 * (RESUME and CANCEL take s->lock too).
+	 */
+	mutex_lock(&s->lock);
+	if (go3s_state(u->co) == GO3S_STATE_CREATED)
+		WRITE_ONCE(u->co->cpu, cpu);
+	else
+		ret = -EBUSY;
+	mutex_unlock(&s->lock);
+out:
 	go3s_ucoro_put(u);
 	return ret;
 }
@@ -647,6 +714,8 @@ long go3s_session_ioctl(struct go3s_session *s, unsigned int cmd,
 		return go3s_ioc_set_prio(s, uarg);
 	case GO3S_IOC_CHAN_CREATE:
 		return go3s_ioc_chan_create(s, uarg);
+	case GO3S_IOC_SET_AFFINITY:
+		return go3s_ioc_set_affinity(s, uarg);
 	default:
 		return -ENOTTY;
 	}

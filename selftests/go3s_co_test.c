@@ -360,6 +360,114 @@ TEST_F(co, cpu_stats_count_work)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+static int create_masked(int fd, const struct go3s_op *ops, unsigned int nr,
+			 unsigned int cpu, const __u64 *mask, unsigned int size,
+			 unsigned int flags, unsigned int *id)
+{
+	struct go3s_create c = {
+		.size = sizeof(c),
+		.flags = flags,
+		.ops = (uintptr_t)ops,
+		.nr_ops = nr,
+		.cpu = cpu,
+		.cpu_mask = (uintptr_t)mask,
+		.cpu_mask_size = size,
+	};
+	int ret = ioctl(fd, GO3S_IOC_CREATE, &c);
+
+	if (!ret)
+		*id = c.id;
+	return ret;
+}
+
+static int set_affinity(int fd, unsigned int id, unsigned int cpu,
+			const __u64 *mask, unsigned int size)
+{
+	struct go3s_affinity a = {
+		.size = sizeof(a),
+		.id = id,
+		.cpu = cpu,
+		.cpu_mask = (uintptr_t)mask,
+		.cpu_mask_size = size,
+	};
+
+	return ioctl(fd, GO3S_IOC_SET_AFFINITY, &a);
+}
+
+TEST_F(co, cpu_mask_places_the_coroutine)
+{
+	struct go3s_op prog[] = { OP(SUSPEND, 0, 0) };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	__u64 mask[2] = { 0, 0 };
+	struct go3s_status st;
+	unsigned int id, i;
+
+	for (i = 0; i < ncpu && i < 64; i++) {
+		mask[0] = 1ULL << i;
+		ASSERT_EQ(0, create_masked(self->fd, prog, 1, GO3S_CREATE_CPU_ANY,
+					   mask, sizeof(mask), 0, &id));
+		ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+		EXPECT_EQ(i, st.cpu);
+	}
+	/* No online CPU in the mask, or a mask with a fixed CPU. */
+	mask[0] = 0;
+	mask[1] = 1ULL << 63;
+	EXPECT_EQ(-1, create_masked(self->fd, prog, 1, GO3S_CREATE_CPU_ANY,
+				    mask, sizeof(mask), 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	mask[0] = 1;
+	EXPECT_EQ(-1, create_masked(self->fd, prog, 1, 0, mask, 8, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, create_masked(self->fd, prog, 1, GO3S_CREATE_CPU_ANY,
+				    mask, 4, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, create_masked(self->fd, prog, 1, GO3S_CREATE_CPU_ANY,
+				    mask, GO3S_CPU_MASK_MAX + 8, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, create_masked(self->fd, prog, 1, GO3S_CREATE_CPU_ANY,
+				    NULL, 8, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, create_masked(self->fd, prog, 1, GO3S_CREATE_CPU_ANY,
+				    (__u64 *)8, 8, 0, &id));
+	EXPECT_EQ(EFAULT, errno);
+}
+
+TEST_F(co, set_affinity_before_the_first_run)
+{
+	struct go3s_op prog[] = { OP(YIELD, 0, 0), OP(SUSPEND, 0, 0) };
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int id, target = ncpu - 1;
+	struct go3s_cpu_stats before, after;
+	struct go3s_status st;
+	__u64 mask = 1ULL << target;
+
+	ASSERT_EQ(0, go3s_create_ex(self->fd, prog, 2, 0, GO3S_CO_PRIO_NORMAL,
+				    0, GO3S_CREATE_SUSPENDED, &id));
+	ASSERT_EQ(0, set_affinity(self->fd, id, GO3S_CREATE_CPU_ANY, &mask,
+				  sizeof(mask)));
+	ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+	EXPECT_EQ(target, st.cpu);
+	ASSERT_EQ(0, go3s_cpu_stats(self->fd, target, &before));
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_SUSPENDED, TRIES));
+	ASSERT_EQ(0, go3s_cpu_stats(self->fd, target, &after));
+	/* It really ran there: two switches in, one spawn, on that CPU. */
+	EXPECT_GE(after.switches - before.switches, 2);
+	EXPECT_GE(after.spawns - before.spawns, 1);
+
+	/* Once it has run it stays. */
+	EXPECT_EQ(-1, set_affinity(self->fd, id, 0, NULL, 0));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(-1, set_affinity(self->fd, 99999, 0, NULL, 0));
+	EXPECT_EQ(ESRCH, errno);
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 2, GO3S_CREATE_SUSPENDED, &id));
+	EXPECT_EQ(-1, set_affinity(self->fd, id, 100000, NULL, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_affinity(self->fd, id, 0, &mask, sizeof(mask)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, set_affinity(self->fd, id, 0, NULL, 0));
+}
+
 TEST_F(co, set_prio)
 {
 	struct go3s_op prog[] = { OP(SUSPEND, 0, 0) };

@@ -40,6 +40,7 @@ static const unsigned long cmds[] = {
 	GO3S_IOC_GET_INFO, GO3S_IOC_CREATE, GO3S_IOC_RESUME, GO3S_IOC_SUSPEND,
 	GO3S_IOC_CANCEL, GO3S_IOC_WAIT, GO3S_IOC_STATUS, GO3S_IOC_CPU_STATS,
 	GO3S_IOC_SET_PRIO, GO3S_IOC_CHAN_CREATE, GO3S_IOC_CHAN_CLOSE,
+	GO3S_IOC_SET_AFFINITY,
 };
 
 /* Every errno the documentation allows from an ioctl of /dev/go3s. */
@@ -164,6 +165,11 @@ TEST(fuzz_ioctls)
 			c->stack_size = rnd_below(2) ? 0 : rnd_below(2 << 20);
 			c->id = 0;
 			c->pad = 0;
+			c->pad2 = 0;
+			if (rnd_below(4)) {
+				c->cpu_mask = 0;
+				c->cpu_mask_size = 0;
+			}
 		} else if (cmd != GO3S_IOC_GET_INFO && cmd != GO3S_IOC_CPU_STATS &&
 			   cmd != GO3S_IOC_CHAN_CREATE && size >= 12) {
 			((unsigned int *)buf)[2] = rnd_id(ids, nids);
@@ -174,6 +180,14 @@ TEST(fuzz_ioctls)
 				/* Never wait long: 0 or up to 10 us. */
 				*(unsigned long long *)(buf + 16) = rnd_below(10000);
 				*(unsigned long long *)(buf + 24) = 0;
+			}
+			if (cmd == GO3S_IOC_SET_AFFINITY && rnd_below(2)) {
+				((unsigned int *)buf)[3] = rnd_below(2) ?
+					rnd_below(6) : GO3S_CREATE_CPU_ANY;
+				*(unsigned long long *)(buf + 16) = rnd_below(2) ?
+					0 : (uintptr_t)(buf + 64);
+				((unsigned int *)buf)[6] = 8 * rnd_below(3);
+				((unsigned int *)buf)[7] = 0;
 			}
 		} else if (cmd == GO3S_IOC_CPU_STATS) {
 			((unsigned int *)buf)[2] = rnd_below(3) ? rnd_below(8) : rnd();

@@ -6,7 +6,8 @@
  *   go3s stats [-i MS] [-n COUNT]
  *   go3s run [-c CAP]... [-l] PROGRAM [-- PROGRAM]...
  *
- * A PROGRAM is [options] OP[,OP]... with options -C CPU, -p high|normal|low,
+ * A PROGRAM is [options] OP[,OP]... with options -C CPU, -m CPUMASK (hex),
+ * -p high|normal|low,
  * -s STACK, -S (start suspended), -x N (N copies) and ops yield, spin:NS,
  * sleep:NS, suspend, send:CHAN:VALUE, recv:CHAN, loop:TARGET:COUNT,
  * exit:CODE.  Times take an ns, us, ms or s suffix.  -c creates a channel
@@ -34,7 +35,7 @@ static void print_usage(void)
 	fputs("usage: go3s info\n"
 	      "       go3s stats [-i MS] [-n COUNT]\n"
 	      "       go3s run [-c CAP]... [-l] PROGRAM [-- PROGRAM]...\n"
-	      "PROGRAM: [-C CPU] [-p high|normal|low] [-s STACK] [-S] [-x N] OP[,OP]...\n"
+	      "PROGRAM: [-C CPU | -m MASK] [-p high|normal|low] [-s STACK] [-S] [-x N] OP[,OP]...\n"
 	      "OP: yield spin:NS sleep:NS suspend send:CHAN:VAL recv:CHAN\n"
 	      "    loop:TARGET:COUNT exit:CODE   (NS takes ns/us/ms/s)\n", stderr);
 	exit(2);
@@ -212,6 +213,7 @@ static int cmd_run(int fd, int argc, char **argv)
 	static struct go3s_op ops[GO3S_PROG_MAX_OPS];
 	static unsigned int ids[MAX_COS];
 	unsigned int n = 0, done = 0, cpu, prio, stack, flags, copies, ch;
+	unsigned long long mask;
 	int i = 0, show = 0;
 	struct go3s_event ev;
 
@@ -235,6 +237,7 @@ static int cmd_run(int fd, int argc, char **argv)
 		stack = 0;
 		flags = 0;
 		copies = 1;
+		mask = 0;
 		for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 			if (!strcmp(argv[i], "--"))
 				continue;
@@ -246,6 +249,8 @@ static int cmd_run(int fd, int argc, char **argv)
 				print_usage();
 			if (!strcmp(argv[i], "-C"))
 				cpu = atoi(argv[++i]);
+			else if (!strcmp(argv[i], "-m"))
+				mask = strtoull(argv[++i], NULL, 16);
 			else if (!strcmp(argv[i], "-p"))
 				prio = !strcmp(argv[++i], "high") ? 0 :
 				       !strcmp(argv[i], "low") ? 2 : 1;
@@ -261,10 +266,21 @@ static int cmd_run(int fd, int argc, char **argv)
 		unsigned int nops = parse_ops(argv[i++], ops);
 
 		while (copies-- > 0 && n < MAX_COS) {
-			if (go3s_create_ex(fd, ops, nops, cpu, prio, stack, flags,
-					   &ids[n]))
+			struct go3s_create c = {
+				.size = sizeof(c),
+				.flags = flags,
+				.ops = (uintptr_t)ops,
+				.nr_ops = nops,
+				.cpu = cpu,
+				.priority = prio,
+				.stack_size = stack,
+				.cpu_mask = mask ? (uintptr_t)&mask : 0,
+				.cpu_mask_size = mask ? sizeof(mask) : 0,
+			};
+
+			if (ioctl(fd, GO3S_IOC_CREATE, &c))
 				die("CREATE");
-			n++;
+			ids[n++] = c.id;
 		}
 	}
 	if (!n)

@@ -109,7 +109,10 @@ struct go3s_op {
 #define GO3S_CO_PRIO_NORMAL	1
 #define GO3S_CO_PRIO_LOW	2
 
-/* &go3s_create.cpu: any CPU (go3s picks the least loaded online CPU). */
+/*
+ * &go3s_create.cpu: any CPU; go3s picks the online CPU, within
+ * &go3s_create.cpu_mask if one is given, with the shortest run queue.
+ */
 #define GO3S_CREATE_CPU_ANY	0xffffffffU
 
 /* &go3s_create.flags */
@@ -121,12 +124,19 @@ struct go3s_op {
  * @flags: %GO3S_CREATE_* bits.
  * @ops: user pointer to @nr_ops &struct go3s_op.
  * @nr_ops: 1 to %GO3S_PROG_MAX_OPS.
- * @cpu: the CPU it runs on, or %GO3S_CREATE_CPU_ANY.  Coroutines are pinned.
+ * @cpu: the CPU it runs on, or %GO3S_CREATE_CPU_ANY.
  * @priority: %GO3S_CO_PRIO_*.
  * @stack_size: bytes, 0 for the default; else between the minimum and
  *              maximum of &struct go3s_info.
  * @id: out: the coroutine's id in this open file; never 0.
  * @pad: must be zero.
+ * @cpu_mask: with %GO3S_CREATE_CPU_ANY, 0 or a user pointer to a CPU mask
+ *            that limits where it may be placed (see &struct go3s_affinity).
+ * @cpu_mask_size: bytes at @cpu_mask: a multiple of 8, at most 1024.
+ * @pad2: must be zero.
+ *
+ * A coroutine runs on one CPU for its whole life; @cpu or @cpu_mask choose
+ * which.  %GO3S_IOC_SET_AFFINITY may change it until it first runs.
  */
 struct go3s_create {
 	__u32 size;
@@ -138,9 +148,41 @@ struct go3s_create {
 	__u32 stack_size;
 	__u32 id;
 	__u32 pad;
+	__u64 cpu_mask;
+	__u32 cpu_mask_size;
+	__u32 pad2;
 };
 
-#define GO3S_CREATE_SIZE_VER0	40
+#define GO3S_CREATE_SIZE_VER0	56
+
+/* Largest CPU mask accepted, in bytes (8192 CPUs). */
+#define GO3S_CPU_MASK_MAX	1024
+
+/**
+ * struct go3s_affinity - GO3S_IOC_SET_AFFINITY: where a coroutine runs
+ * @size: size of this struct, at least %GO3S_AFFINITY_SIZE_VER0.
+ * @flags: must be zero.
+ * @id: the coroutine; it must still be CREATED.
+ * @cpu: a CPU, or %GO3S_CREATE_CPU_ANY to choose within @cpu_mask.
+ * @cpu_mask: with %GO3S_CREATE_CPU_ANY, 0 for any online CPU or a user
+ *            pointer to an array of __u64 words, CPU n being bit n % 64 of
+ *            word n / 64; go3s picks the online CPU in it with the
+ *            shortest run queue.
+ * @cpu_mask_size: bytes at @cpu_mask: a multiple of 8, at most
+ *                 %GO3S_CPU_MASK_MAX.
+ * @pad: must be zero.
+ */
+struct go3s_affinity {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 cpu;
+	__u64 cpu_mask;
+	__u32 cpu_mask_size;
+	__u32 pad;
+};
+
+#define GO3S_AFFINITY_SIZE_VER0	32
 
 /**
  * struct go3s_id_arg - GO3S_IOC_RESUME, _SUSPEND, _CANCEL, _CHAN_CLOSE
@@ -324,5 +366,6 @@ struct go3s_event {
 #define GO3S_IOC_SET_PRIO	_IOW(GO3S_IOC_MAGIC, 0x08, struct go3s_set_prio)
 #define GO3S_IOC_CHAN_CREATE	_IOWR(GO3S_IOC_MAGIC, 0x09, struct go3s_chan_create)
 #define GO3S_IOC_CHAN_CLOSE	_IOW(GO3S_IOC_MAGIC, 0x0a, struct go3s_id_arg)
+#define GO3S_IOC_SET_AFFINITY	_IOW(GO3S_IOC_MAGIC, 0x0b, struct go3s_affinity)
 
 #endif /* _UAPI_GO3S_H */
