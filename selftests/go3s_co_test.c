@@ -364,20 +364,8 @@ static int create_masked(int fd, const struct go3s_op *ops, unsigned int nr,
 			 unsigned int cpu, const __u64 *mask, unsigned int size,
 			 unsigned int flags, unsigned int *id)
 {
-	struct go3s_create c = {
-		.size = sizeof(c),
-		.flags = flags,
-		.ops = (uintptr_t)ops,
-		.nr_ops = nr,
-		.cpu = cpu,
-		.cpu_mask = (uintptr_t)mask,
-		.cpu_mask_size = size,
-	};
-	int ret = ioctl(fd, GO3S_IOC_CREATE, &c);
-
-	if (!ret)
-		*id = c.id;
-	return ret;
+	return go3s_create_full(fd, ops, nr, cpu, mask, size,
+				GO3S_CO_PRIO_NORMAL, 0, flags, id);
 }
 
 static int set_affinity(int fd, unsigned int id, unsigned int cpu,

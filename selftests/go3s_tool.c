@@ -213,7 +213,7 @@ static int cmd_run(int fd, int argc, char **argv)
 	static struct go3s_op ops[GO3S_PROG_MAX_OPS];
 	static unsigned int ids[MAX_COS];
 	unsigned int n = 0, done = 0, cpu, prio, stack, flags, copies, ch;
-	unsigned long long mask;
+	__u64 mask;
 	int i = 0, show = 0;
 	struct go3s_event ev;
 
@@ -266,21 +266,12 @@ static int cmd_run(int fd, int argc, char **argv)
 		unsigned int nops = parse_ops(argv[i++], ops);
 
 		while (copies-- > 0 && n < MAX_COS) {
-			struct go3s_create c = {
-				.size = sizeof(c),
-				.flags = flags,
-				.ops = (uintptr_t)ops,
-				.nr_ops = nops,
-				.cpu = cpu,
-				.priority = prio,
-				.stack_size = stack,
-				.cpu_mask = mask ? (uintptr_t)&mask : 0,
-				.cpu_mask_size = mask ? sizeof(mask) : 0,
-			};
-
-			if (ioctl(fd, GO3S_IOC_CREATE, &c))
+			if (go3s_create_full(fd, ops, nops, cpu,
+					     mask ? &mask : NULL,
+					     mask ? sizeof(mask) : 0, prio, stack,
+					     flags, &ids[n]))
 				die("CREATE");
-			ids[n++] = c.id;
+			n++;
 		}
 	}
 	if (!n)

@@ -29,10 +29,11 @@ static inline int go3s_open(void)
 	return open(GO3S_DEV, O_RDWR | O_CLOEXEC);
 }
 
-static inline int go3s_create_ex(int fd, const struct go3s_op *ops,
-				 unsigned int nr, unsigned int cpu,
-				 unsigned int prio, unsigned int stack,
-				 unsigned int flags, unsigned int *id)
+static inline int go3s_create_full(int fd, const struct go3s_op *ops,
+				   unsigned int nr, unsigned int cpu,
+				   const __u64 *mask, unsigned int mask_size,
+				   unsigned int prio, unsigned int stack,
+				   unsigned int flags, unsigned int *id)
 {
 	struct go3s_create c = {
 		.size = sizeof(c),
@@ -42,12 +43,23 @@ static inline int go3s_create_ex(int fd, const struct go3s_op *ops,
 		.cpu = cpu,
 		.priority = prio,
 		.stack_size = stack,
+		.cpu_mask = (uintptr_t)mask,
+		.cpu_mask_size = mask_size,
 	};
 	int ret = ioctl(fd, GO3S_IOC_CREATE, &c);
 
 	if (!ret && id)
 		*id = c.id;
 	return ret;
+}
+
+static inline int go3s_create_ex(int fd, const struct go3s_op *ops,
+				 unsigned int nr, unsigned int cpu,
+				 unsigned int prio, unsigned int stack,
+				 unsigned int flags, unsigned int *id)
+{
+	return go3s_create_full(fd, ops, nr, cpu, NULL, 0, prio, stack, flags,
+				id);
 }
 
 static inline int go3s_create(int fd, const struct go3s_op *ops,
