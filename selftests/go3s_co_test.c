@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <sched.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -454,6 +455,37 @@ TEST_F(co, set_affinity_before_the_first_run)
 	EXPECT_EQ(-1, set_affinity(self->fd, id, 0, &mask, sizeof(mask)));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(0, set_affinity(self->fd, id, 0, NULL, 0));
+}
+
+/*
+ * A program that never yields on its own (one long spin) must still leave
+ * its CPU to ordinary tasks: this task, pinned to the same CPU, gets its
+ * work done while the program is still running.
+ */
+TEST_F(co, spinning_program_leaves_room_for_tasks)
+{
+	struct go3s_op prog[] = { OP(SPIN, 0, GO3S_SPIN_MAX_NS),
+				  OP(LOOP, 0, 29) };
+	struct go3s_status st;
+	unsigned long n;
+	unsigned int id, state;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+	ASSERT_EQ(0, go3s_create_ex(self->fd, prog, 2, 0, GO3S_CO_PRIO_HIGH,
+				    0, 0, &id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_ACTIVE, TRIES));
+	/* Work that needs the CPU: system calls, never optimised away. */
+	for (n = 0; n < 200000; n++)
+		getppid();
+	ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+	EXPECT_EQ(GO3S_CO_ACTIVE, st.state) TH_LOG("the spin ended first");
+	EXPECT_GT(st.switches, 1);
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, id));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state, NULL));
+	EXPECT_EQ(GO3S_CO_CANCELLED, state);
 }
 
 TEST_F(co, set_prio)
