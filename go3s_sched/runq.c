@@ -71,20 +71,9 @@ void go3s_runq_destroy(struct go3s_runq *rq)
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_runq_destroy);
 
-/**
- * go3s_runq_push() - queue a coroutine at the tail of its level
- * @rq: the run queue of @co's CPU
- * @co: a coroutine not on any run queue
- *
- * Context: any but NMI.  The level lock's release pairs with the acquire in
- * go3s_runq_pop(): the popper sees everything written before the push.
- */
-void go3s_runq_push(struct go3s_runq *rq, struct go3s_co *co)
+/* Add @co at the tail of @l; under @l->lock. */
+static void go3s_runq_level_add(struct go3s_runq_level *l, struct go3s_co *co)
 {
-	struct go3s_runq_level *l = &rq->level[co->prio];
-	unsigned long flags;
-
-	go3s_lock_irqsave(&l->lock, flags);
 	if (l->nr_ring < GO3S_RUNQ_RING && list_empty(&l->overflow)) {
 		l->ring[(l->head + l->nr_ring) % GO3S_RUNQ_RING] = co;
 		l->nr_ring++;
@@ -92,6 +81,45 @@ void go3s_runq_push(struct go3s_runq *rq, struct go3s_co *co)
 		list_add_tail(&co->rq_node, &l->overflow);
 	}
 	WRITE_ONCE(l->nr, l->nr + 1);
+}
+
+/* Take the head of @l, or NULL if it is empty; under @l->lock. */
+static struct go3s_co *go3s_runq_level_take(struct go3s_runq_level *l)
+{
+	struct go3s_co *co, *next;
+
+	if (!l->nr_ring)
+		return NULL;
+	co = l->ring[l->head];
+	l->head = (l->head + 1) % GO3S_RUNQ_RING;
+	l->nr_ring--;
+	/* Keep the ring holding the oldest entries. */
+	next = list_first_entry_or_null(&l->overflow, struct go3s_co, rq_node);
+	if (next) {
+		list_del(&next->rq_node);
+		l->ring[(l->head + l->nr_ring) % GO3S_RUNQ_RING] = next;
+		l->nr_ring++;
+	}
+	WRITE_ONCE(l->nr, l->nr - 1);
+	return co;
+}
+
+/**
+ * go3s_runq_push() - queue a coroutine at the tail of its level
+ * @rq: the run queue of @co's CPU
+ * @co: a coroutine not on any run queue
+ *
+ * Context: any but NMI.  The level lock's release pairs with the acquire in
+ * go3s_runq_pop() (or go3s_runq_yield()): the popper sees everything written
+ * before the push.
+ */
+void go3s_runq_push(struct go3s_runq *rq, struct go3s_co *co)
+{
+	struct go3s_runq_level *l = &rq->level[co->prio];
+	unsigned long flags;
+
+	go3s_lock_irqsave(&l->lock, flags);
+	go3s_runq_level_add(l, co);
 	go3s_unlock_irqrestore(&l->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_runq_push);
@@ -117,28 +145,33 @@ EXPORT_SYMBOL_IF_KUNIT(go3s_runq_push_next);
 
 static struct go3s_co *go3s_runq_level_pop(struct go3s_runq_level *l)
 {
-	struct go3s_co *co = NULL, *next;
+	struct go3s_co *co;
 	unsigned long flags;
 
 	if (!READ_ONCE(l->nr))
 		return NULL;
+	/* Acquire; partner: the release in go3s_runq_push(). */
 	go3s_lock_irqsave(&l->lock, flags);
-	if (l->nr_ring) {
-		co = l->ring[l->head];
-		l->head = (l->head + 1) % GO3S_RUNQ_RING;
-		l->nr_ring--;
-		/* Keep the ring holding the oldest entries. */
-		next = list_first_entry_or_null(&l->overflow, struct go3s_co,
-						rq_node);
-		if (next) {
-			list_del(&next->rq_node);
-			l->ring[(l->head + l->nr_ring) % GO3S_RUNQ_RING] = next;
-			l->nr_ring++;
-		}
-		WRITE_ONCE(l->nr, l->nr - 1);
-	}
+	co = go3s_runq_level_take(l);
 	go3s_unlock_irqrestore(&l->lock, flags);
 	return co;
+}
+
+/* Levels in the order a pick looks at them: strict, NORMAL first, LOW first. */
+static const u8 go3s_runq_order[3][GO3S_NR_PRIO] = {
+	{ GO3S_PRIO_HIGH, GO3S_PRIO_NORMAL, GO3S_PRIO_LOW },
+	{ GO3S_PRIO_NORMAL, GO3S_PRIO_HIGH, GO3S_PRIO_LOW },
+	{ GO3S_PRIO_LOW, GO3S_PRIO_NORMAL, GO3S_PRIO_HIGH },
+};
+
+/* Which row of go3s_runq_order the pick number @tick uses (fairness rule). */
+static unsigned int go3s_runq_pick_order(unsigned int tick)
+{
+	if (!(tick % GO3S_FAIR_LOW))
+		return 2;
+	if (!(tick % GO3S_FAIR_NORMAL))
+		return 1;
+	return 0;
 }
 
 /**
@@ -150,18 +183,8 @@ static struct go3s_co *go3s_runq_level_pop(struct go3s_runq_level *l)
  */
 struct go3s_co *go3s_runq_pop(struct go3s_runq *rq)
 {
-	static const u8 order[3][GO3S_NR_PRIO] = {
-		{ GO3S_PRIO_HIGH, GO3S_PRIO_NORMAL, GO3S_PRIO_LOW },
-		{ GO3S_PRIO_NORMAL, GO3S_PRIO_HIGH, GO3S_PRIO_LOW },
-		{ GO3S_PRIO_LOW, GO3S_PRIO_NORMAL, GO3S_PRIO_HIGH },
-	};
-	unsigned int tick = ++rq->tick, o = 0, i;
+	unsigned int o = go3s_runq_pick_order(++rq->tick), i;
 	struct go3s_co *co;
-
-	if (!(tick % GO3S_FAIR_LOW))
-		o = 2;
-	else if (!(tick % GO3S_FAIR_NORMAL))
-		o = 1;
 
 	if (!o && rq->runnext) {
 		co = rq->runnext;
@@ -169,7 +192,7 @@ struct go3s_co *go3s_runq_pop(struct go3s_runq *rq)
 		return co;
 	}
 	for (i = 0; i < GO3S_NR_PRIO; i++) {
-		co = go3s_runq_level_pop(&rq->level[order[o][i]]);
+		co = go3s_runq_level_pop(&rq->level[go3s_runq_order[o][i]]);
 		if (co)
 			return co;
 	}
@@ -178,6 +201,50 @@ struct go3s_co *go3s_runq_pop(struct go3s_runq *rq)
 	return co;
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_runq_pop);
+
+/**
+ * go3s_runq_yield() - requeue a coroutine that yielded and pop the next one
+ * @rq: the run queue of the calling CPU
+ * @co: a coroutine of this CPU that just yielded, on no run queue
+ *
+ * Exactly go3s_runq_push() of @co followed by go3s_runq_pop(), but when the
+ * pick falls on @co's own level (no level ahead of it in this pick's order
+ * has work and the pick does not take run-next, as in any loop of yields),
+ * in one lock round trip instead of two.  The levels ahead are read
+ * unlocked, as go3s_runq_pop() reads them: a push racing that read is
+ * ordered after the pick either way.
+ *
+ * Context: the owner CPU, bottom halves disabled.
+ * Return: the coroutine to run next, now off the queue (@co itself when it
+ * is alone); never NULL.
+ */
+struct go3s_co *go3s_runq_yield(struct go3s_runq *rq, struct go3s_co *co)
+{
+	struct go3s_runq_level *l = &rq->level[co->prio];
+	unsigned int o = go3s_runq_pick_order(rq->tick + 1), i;
+	unsigned long flags;
+	struct go3s_co *next;
+
+	if (!o && rq->runnext)
+		goto slow;
+	for (i = 0; go3s_runq_order[o][i] != co->prio; i++)
+		if (READ_ONCE(rq->level[go3s_runq_order[o][i]].nr))
+			goto slow;
+	rq->tick++;
+	/*
+	 * Acquire and release; partners: the release in go3s_runq_push() and
+	 * the acquire in go3s_runq_pop(), as for a push and a pop.
+	 */
+	go3s_lock_irqsave(&l->lock, flags);
+	go3s_runq_level_add(l, co);
+	next = go3s_runq_level_take(l);
+	go3s_unlock_irqrestore(&l->lock, flags);
+	return next;
+slow:
+	go3s_runq_push(rq, co);
+	return go3s_runq_pop(rq);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_runq_yield);
 
 /**
  * go3s_runq_len() - coroutines queued, a snapshot

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit: run queues (runq.c) on a private queue and stand-in coroutines:
- * FIFO order across ring and overflow, priority order, run-next, and the
- * fairness rule.
+ * FIFO order across ring and overflow, priority order, run-next, the
+ * fairness rule, and the requeue-and-pop of a yield.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -142,11 +142,62 @@ static void go3s_test_runq_fairness(struct kunit *test)
 			n - n / GO3S_FAIR_NORMAL);
 }
 
+/*
+ * go3s_runq_yield() picks what go3s_runq_push() then go3s_runq_pop()
+ * would, on its one-lock path and off it (run-next set, a busier level
+ * ahead): two queues fed alike agree pick for pick.
+ */
+static void go3s_test_runq_yield(struct kunit *test)
+{
+	struct go3s_runq_fixture *a = go3s_runq_fixture(test);
+	struct go3s_runq_fixture *b = go3s_runq_fixture(test);
+	struct go3s_co *ca, *cb;
+	unsigned int i;
+
+	for (i = 0; i < 3 * 8; i++) {
+		a->co[i].prio = i % 3;
+		b->co[i].prio = i % 3;
+		go3s_runq_push(&a->rq, &a->co[i]);
+		go3s_runq_push(&b->rq, &b->co[i]);
+	}
+	ca = go3s_runq_pop(&a->rq);
+	cb = go3s_runq_pop(&b->rq);
+	for (i = 0; i < 8 * GO3S_FAIR_LOW; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, ca);
+		KUNIT_ASSERT_NOT_NULL(test, cb);
+		KUNIT_EXPECT_EQ(test, ca->id, cb->id);
+		if (i % 4 == 1) {
+			go3s_runq_push_next(&a->rq, &a->co[100 + i]);
+			go3s_runq_push_next(&b->rq, &b->co[100 + i]);
+		}
+		if (i % 5 == 0) {
+			/* It suspended: not requeued. */
+			ca = go3s_runq_pop(&a->rq);
+			cb = go3s_runq_pop(&b->rq);
+			continue;
+		}
+		ca = go3s_runq_yield(&a->rq, ca);
+		go3s_runq_push(&b->rq, cb);
+		cb = go3s_runq_pop(&b->rq);
+	}
+	KUNIT_EXPECT_EQ(test, a->rq.tick, b->rq.tick);
+	KUNIT_EXPECT_EQ(test, go3s_runq_len(&a->rq), go3s_runq_len(&b->rq));
+
+	/* Alone on its queue, it gets itself back. */
+	a->rq.runnext = NULL;
+	while (go3s_runq_pop(&a->rq))
+		;
+	KUNIT_EXPECT_PTR_EQ(test, go3s_runq_yield(&a->rq, &a->co[0]),
+			    &a->co[0]);
+	KUNIT_EXPECT_TRUE(test, go3s_runq_empty(&a->rq));
+}
+
 static struct kunit_case go3s_runq_cases[] = {
 	KUNIT_CASE(go3s_test_runq_fifo_capacity),
 	KUNIT_CASE(go3s_test_runq_priority),
 	KUNIT_CASE(go3s_test_runq_runnext),
 	KUNIT_CASE(go3s_test_runq_fairness),
+	KUNIT_CASE(go3s_test_runq_yield),
 	{}
 };
 

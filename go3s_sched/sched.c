@@ -11,6 +11,10 @@
  * for).  The kick, in hard interrupt context on the target CPU, schedules the
  * run loop's bottom half (compat.h: BH workqueue or tasklet).  The run loop
  * pops coroutines and switches to each until it yields, suspends or exits.
+ * A yield does the loop's work itself and switches straight to the next
+ * coroutine (go3s_co_yield_direct()), unless the loop has to see it: a
+ * bad canary, the end of the budget, or a next coroutine that has never
+ * run or has failed.
  * A pass ends after GO3S_BUDGET_NS or GO3S_BUDGET_SWITCHES; if work is left,
  * the CPU's go3s/N thread takes over (as ksoftirqd does for softirqs), and
  * runs passes with bottom halves disabled, rescheduling between them, until
@@ -62,6 +66,14 @@
 
 #include "internal.h"
 #include "sched.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_spawn);
+EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_switch);
+EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_wake);
+EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_complete);
 
 DEFINE_PER_CPU_ALIGNED(struct go3s_sched, go3s_scheds);
 
@@ -190,6 +202,7 @@ static void go3s_sched_enqueue(struct go3s_co *co)
 	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, co->cpu);
 	struct go3s_co *cur = go3s_current();
 
+	trace_go3s_wake(co->id, co->cpu);
 	/* Woken by a coroutine of its own CPU: the loop is running. */
 	if (cur && cur->cpu == co->cpu) {
 		go3s_runq_push_next(&s->rq, co);
@@ -239,6 +252,7 @@ void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co)
 		atomic_long_sub(co->stack_size, &go3s_stack_bytes);
 	}
 	s->stats.completions++;
+	trace_go3s_complete(co->id, co->cpu, co->result);
 
 	spin_lock_irqsave(&go3s_all_lock, flags);
 	list_del_init(&co->all_node);
@@ -292,62 +306,115 @@ static void go3s_co_fail(struct go3s_sched *s, struct go3s_co *co)
 	co->result = -EFAULT;
 	ret = go3s_co_transition(co, GO3S_REQ_FAIL, &old, NULL);
 	/*
-	 * It switched out SUSPENDED and a waker has queued it since (the
+	 * It is on the run queue (it handed over after requeueing itself), or
+	 * it switched out SUSPENDED and a waker has queued it since (the
 	 * state moved on): it is finished when popped, seeing ->failed.
 	 */
-	if (co->reason == GO3S_SWITCH_SUSPEND &&
-	    !(!ret && (old & GO3S_CO_STATE_MASK) == GO3S_STATE_SUSPENDED))
+	if (co->reason == GO3S_SWITCH_HANDOVER ||
+	    (co->reason == GO3S_SWITCH_SUSPEND &&
+	     !(!ret && (old & GO3S_CO_STATE_MASK) == GO3S_STATE_SUSPENDED)))
 		return;
 	go3s_co_finish(s, co);
 }
 
-/* Returns the clock after the switch back, for the budget. */
-static u64 go3s_sched_run_one(struct go3s_sched *s, struct go3s_co *co)
+/*
+ * The run loop's clock.  Every timestamp of a pass is taken on the pass's
+ * one CPU with bottom halves disabled, and only differences between two of
+ * them are used, for which the CPU's raw sched_clock() is exact.
+ * local_clock() adds the cross-CPU filtering of sched_clock_cpu() when the
+ * TSC is unstable (as under QEMU), which costs more than a switch; a switch
+ * reads this clock twice.  A step backwards counts as zero.
+ */
+static __always_inline u64 go3s_clock(void)
 {
-	u64 t0, t1;
+	return sched_clock();
+}
 
+static __always_inline u64 go3s_clock_delta(u64 from, u64 to)
+{
+	s64 d = to - from;
+
+	return d > 0 ? d : 0;
+}
+
+/* @co, running on @s's CPU, switched out at @now: count its run. */
+static void go3s_sched_account(struct go3s_sched *s, struct go3s_co *co,
+			       u64 now)
+{
+	u64 d = go3s_clock_delta(s->cur_t0, now);
+
+	s->cur = NULL;
+	WRITE_ONCE(co->on_cpu, false);
+	co->switches++;
+	co->run_ns += d;
+	s->stats.switches++;
+	s->stats.co_ns += d;
+	s->pass_n++;
+}
+
+/* @co, started and not failed, is about to be switched to. */
+static void go3s_sched_enter(struct go3s_sched *s, struct go3s_co *co)
+{
+	trace_go3s_switch(co->id, s->cpu);
+	s->cur = co;
+	WRITE_ONCE(co->on_cpu, true);
+	s->cur_t0 = go3s_clock();
+}
+
+/* Is there budget left in this pass after one more switch at @now? */
+static bool go3s_sched_budget_left(struct go3s_sched *s, u64 now)
+{
+	return s->pass_n < GO3S_BUDGET_SWITCHES &&
+	       go3s_clock_delta(s->pass_start, now) < GO3S_BUDGET_NS;
+}
+
+/*
+ * Runs @co until a coroutine switches back to the loop: @co, or another
+ * one that @co or its successors yielded to directly (go3s_yield()).
+ * *@now gets the clock after that, for the budget.  Returns the coroutine
+ * that switched back if it yielded: the caller requeues it (with the next
+ * pop, see go3s_runq_yield()).
+ */
+static struct go3s_co *go3s_sched_run_one(struct go3s_sched *s,
+					  struct go3s_co *co, u64 *now)
+{
 	if (co->failed || (!co->started &&
 			   go3s_co_state(co) == GO3S_STATE_CANCELLED)) {
 		go3s_co_finish(s, co);
-		return local_clock();
+		s->pass_n++;
+		*now = go3s_clock();
+		return NULL;
 	}
 	if (!co->started) {
 		co->started = true;
 		s->stats.spawns++;
 	}
-	s->cur = co;
-	WRITE_ONCE(co->on_cpu, true);
-	s->pc_base = preempt_count();
-	s->rcu_base = rcu_preempt_depth();
-	s->task_canary = go3s_canary_get();
-	t0 = local_clock();
+	go3s_sched_enter(s, co);
 	go3s_canary_set(co->canary);
 	go3s_switch(&s->sp, &co->sp);
 	go3s_canary_set(s->task_canary);
-	t1 = local_clock();
-	s->cur = NULL;
-	WRITE_ONCE(co->on_cpu, false);
-	co->switches++;
-	co->run_ns += t1 - t0;
-	s->stats.switches++;
-	s->stats.co_ns += t1 - t0;
+	*now = go3s_clock();
+	co = s->cur;
+	go3s_sched_account(s, co, *now);
 
-	if (unlikely(!go3s_stack_canary_ok(co->stack))) {
+	if (unlikely(!go3s_stack_canary_intact(co->stack))) {
 		go3s_co_fail(s, co);
-		return t1;
+		return NULL;
 	}
 	switch (co->reason) {
 	case GO3S_SWITCH_YIELD:
-		go3s_runq_push(&s->rq, co);
-		break;
+		return co;
 	case GO3S_SWITCH_SUSPEND:
 		/* Whoever resumes or cancels it queues it. */
 		break;
 	case GO3S_SWITCH_EXIT:
 		go3s_co_finish(s, co);
 		break;
+	case GO3S_SWITCH_HANDOVER:
+		/* Requeued already; s->next runs next. */
+		break;
 	}
-	return t1;
+	return NULL;
 }
 
 /*
@@ -357,14 +424,27 @@ static u64 go3s_sched_run_one(struct go3s_sched *s, struct go3s_co *co)
  */
 static bool go3s_sched_run(struct go3s_sched *s)
 {
-	u64 start = local_clock(), now;
-	unsigned int n = 0;
-	struct go3s_co *co;
+	struct go3s_co *co, *yielded = NULL;
 	bool more = true;
+	u64 now;
 
 	s->stats.passes++;
+	s->pass_start = go3s_clock();
+	s->pass_n = 0;
+	/* What the coroutines must give back at every switch-out. */
+	s->pc_base = preempt_count();
+	s->rcu_base = rcu_preempt_depth();
+	s->task_canary = go3s_canary_get();
 	for (;;) {
-		co = go3s_runq_pop(&s->rq);
+		if (s->next) {
+			co = s->next;
+			s->next = NULL;
+		} else if (yielded) {
+			co = go3s_runq_yield(&s->rq, yielded);
+		} else {
+			co = go3s_runq_pop(&s->rq);
+		}
+		yielded = NULL;
 		if (!co) {
 			atomic_set(&s->pending, 0);
 			/* Partner: atomic_xchg() in go3s_sched_kick(). */
@@ -376,11 +456,15 @@ static bool go3s_sched_run(struct go3s_sched *s)
 			atomic_set(&s->pending, 1);
 			continue;
 		}
-		now = go3s_sched_run_one(s, co);
-		if (++n >= GO3S_BUDGET_SWITCHES || now - start >= GO3S_BUDGET_NS)
+		yielded = go3s_sched_run_one(s, co, &now);
+		/* A handed-over coroutine was popped: it runs in this pass. */
+		if (!s->next && !go3s_sched_budget_left(s, now))
 			break;
 	}
-	s->stats.sched_ns += local_clock() - start;
+	/* Out of budget right after a yield: it waits for the next pass. */
+	if (yielded)
+		go3s_runq_push(&s->rq, yielded);
+	s->stats.sched_ns += go3s_clock_delta(s->pass_start, go3s_clock());
 	return more;
 }
 
@@ -480,6 +564,45 @@ static void go3s_co_switch_out(struct go3s_sched *s, struct go3s_co *co,
 	go3s_switch(&co->sp, &s->sp);
 }
 
+/*
+ * The yield of @co, running on @s's CPU, without going back to the run
+ * loop: requeue it and switch straight to the next coroutine, doing what
+ * the loop would do on both sides of the switch (canary check, accounting,
+ * budget, pick).  Returns false, having done nothing, when the loop must
+ * see this switch-out: a bad canary, or the budget ends with it.
+ *
+ * The run queue, s->cur and the per-CPU stack-protector slot are the run
+ * loop's, owner-CPU only; the loop is in its go3s_switch() call for this
+ * whole time (bottom halves disabled), so they are ours to update.
+ */
+static bool go3s_co_yield_direct(struct go3s_sched *s, struct go3s_co *co)
+{
+	struct go3s_co *next;
+	u64 now;
+
+	if (unlikely(!go3s_stack_canary_intact(co->stack)))
+		return false;
+	now = go3s_clock();
+	if (s->pass_n + 1 >= GO3S_BUDGET_SWITCHES ||
+	    go3s_clock_delta(s->pass_start, now) >= GO3S_BUDGET_NS)
+		return false;
+	next = go3s_runq_yield(&s->rq, co);
+	if (next != co && (!next->started || next->failed)) {
+		/* A first run or a finish: the loop's job. */
+		s->next = next;
+		go3s_co_switch_out(s, co, GO3S_SWITCH_HANDOVER);
+		return true;
+	}
+	go3s_sched_account(s, co, now);
+	go3s_sched_enter(s, next);
+	if (next == co)
+		return true;
+	go3s_canary_set(next->canary);
+	go3s_switch(&co->sp, &next->sp);
+	/* Resumed, by the loop or a yielding coroutine: it set the slot. */
+	return true;
+}
+
 /**
  * go3s_co_park() - suspend the running coroutine until resumed or cancelled
  * @co: the running coroutine
@@ -555,7 +678,8 @@ int go3s_yield(void)
 		return -EDEADLK;
 	if (atomic_read(&co->state) & GO3S_CO_CANCEL_REQ)
 		go3s_co_transition(co, GO3S_REQ_SUSPEND, NULL, NULL);
-	go3s_co_switch_out(s, co, GO3S_SWITCH_YIELD);
+	if (!go3s_co_yield_direct(s, co))
+		go3s_co_switch_out(s, co, GO3S_SWITCH_YIELD);
 	return go3s_co_state(co) == GO3S_STATE_CANCELLED ? -ECANCELED : 0;
 }
 EXPORT_SYMBOL_GPL(go3s_yield);
@@ -790,6 +914,7 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 	}
 	list_add_tail(&co->all_node, &go3s_all);
 	spin_unlock_irqrestore(&go3s_all_lock, irqflags);
+	trace_go3s_spawn(co->id, cpu);
 
 	if (!(flags & GO3S_SPAWN_SUSPENDED))
 		go3s_resume(co);

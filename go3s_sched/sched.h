@@ -55,6 +55,7 @@ enum go3s_switch_reason {
 	GO3S_SWITCH_YIELD,
 	GO3S_SWITCH_SUSPEND,
 	GO3S_SWITCH_EXIT,
+	GO3S_SWITCH_HANDOVER,		/* yielded, requeued: run s->next */
 };
 
 /* A coroutine blocked on a channel; embedded in the coroutine. */
@@ -128,6 +129,7 @@ void go3s_runq_destroy(struct go3s_runq *rq);
 void go3s_runq_push(struct go3s_runq *rq, struct go3s_co *co);
 void go3s_runq_push_next(struct go3s_runq *rq, struct go3s_co *co);
 struct go3s_co *go3s_runq_pop(struct go3s_runq *rq);
+struct go3s_co *go3s_runq_yield(struct go3s_runq *rq, struct go3s_co *co);
 bool go3s_runq_empty(struct go3s_runq *rq);
 unsigned int go3s_runq_len(struct go3s_runq *rq);
 
@@ -157,6 +159,10 @@ struct go3s_sched {
 	/* Owner CPU only. */
 	unsigned long sp;		/* run loop's stack pointer */
 	struct go3s_co *cur;
+	struct go3s_co *next;		/* popped by a yield for the loop */
+	u64 cur_t0;			/* clock when cur was switched in */
+	u64 pass_start;			/* clock when this pass started */
+	unsigned int pass_n;		/* switches in this pass */
 	unsigned long task_canary;
 	unsigned int pc_base;
 	int rcu_base;
@@ -246,6 +252,13 @@ size_t go3s_stack_size(size_t req);
 void *go3s_stack_alloc(size_t size, bool atomic);
 void go3s_stack_free(void *stack, size_t size);
 bool go3s_stack_canary_ok(void *stack);
+
+/* go3s_stack_canary_ok() inline, for the check at every switch-out. */
+static __always_inline bool go3s_stack_canary_intact(void *stack)
+{
+	return READ_ONCE_NOCHECK(*(unsigned long *)stack) == GO3S_STACK_CANARY;
+}
+
 unsigned int go3s_stack_hwm(void *stack, size_t size);
 unsigned int go3s_stack_cached(int cpu);
 void go3s_stack_init(void);

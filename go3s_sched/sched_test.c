@@ -3,7 +3,7 @@
  * KUnit: coroutines on the real per-CPU schedulers (sched.c): spawn, yield
  * and complete; suspend/resume racing across CPUs; cancellation at every
  * suspension point; misuse; budget hand-off; backtraces; cancelling
- * thousands of live coroutines as unload does.
+ * thousands of live coroutines as unload does; a tracepoint probe.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "sched.h"
 #include "testing.h"
+#include "trace.h"
 
 /* spawn, yield, complete */
 
@@ -644,6 +645,51 @@ static void go3s_test_cancel_all_live(struct kunit *test)
 	kvfree(co);
 }
 
+/* tracepoints */
+
+struct go3s_t_trace {
+	u64 id;
+	atomic_t hits;
+};
+
+static void go3s_t_trace_complete(void *data, u64 id, int cpu, int result)
+{
+	struct go3s_t_trace *t = data;
+
+	if (id == READ_ONCE(t->id) && result == 7)
+		atomic_inc(&t->hits);
+}
+
+static int go3s_t_seven(void *arg)
+{
+	return 7;
+}
+
+/* go3s_complete fires once, with the coroutine's id and result. */
+static void go3s_test_trace_complete(struct kunit *test)
+{
+	struct go3s_t_trace t = {};
+	struct go3s_co *co;
+	int ret = 0;
+
+	KUNIT_ASSERT_EQ(test, register_trace_go3s_complete(go3s_t_trace_complete,
+							   &t), 0);
+	co = go3s_spawn(go3s_t_seven, NULL, GO3S_CPU_ANY, GO3S_PRIO_NORMAL, 0,
+			GO3S_SPAWN_SUSPENDED);
+	if (!IS_ERR(co)) {
+		WRITE_ONCE(t.id, go3s_id(co));
+		KUNIT_EXPECT_EQ(test, go3s_resume(co), 0);
+		KUNIT_EXPECT_EQ(test, go3s_join(co, MAX_SCHEDULE_TIMEOUT, &ret),
+				0);
+		KUNIT_EXPECT_EQ(test, ret, 7);
+		go3s_put(co);
+	}
+	unregister_trace_go3s_complete(go3s_t_trace_complete, &t);
+	tracepoint_synchronize_unregister();
+	KUNIT_ASSERT_FALSE(test, IS_ERR(co));
+	KUNIT_EXPECT_EQ(test, atomic_read(&t.hits), 1);
+}
+
 static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_spawn_yield_complete),
 	KUNIT_CASE(go3s_test_suspend_resume_race),
@@ -654,6 +700,7 @@ static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_misuse),
 	KUNIT_CASE(go3s_test_budget_fairness),
 	KUNIT_CASE(go3s_test_backtrace),
+	KUNIT_CASE(go3s_test_trace_complete),
 	KUNIT_CASE(go3s_test_cancel_all_live),
 	{}
 };
