@@ -25,10 +25,10 @@ deps:
 	@bash $(S)/install-deps.sh
 
 test-kernel: deps
-	@bash $(S)/build-test-kernel.sh
+	@bash $(S)/build-test-kernel.sh kasan && bash $(S)/build-test-kernel.sh kcsan
 
 vm: deps
-	@GO3S_VMS="$(or $(K),test)" GO3S_ONLY="$(T)" bash $(S)/check.sh
+	@GO3S_VMS="$(or $(K),kasan)" GO3S_ONLY="$(T)" bash $(S)/check.sh
 
 dkms-install:
 	@bash $(S)/dkms.sh install $(KVER)
@@ -46,9 +46,9 @@ help:
 	@echo '  make demo         boot a VM, load go3s, show what it reports'
 	@echo '  make bench        the microbenchmark, one VM boot per kernel'
 	@echo '  make check        every build, static check and test; ends "N passed, N failed"'
-	@echo '  make vm K=test|deb61 [T=prog]   make check with one VM run (and one selftest)'
+	@echo '  make vm K=kasan|kcsan|deb61 [T=prog]  make check with one VM run (and one selftest)'
 	@echo '  make deps         install the Debian packages go3s needs (idempotent)'
-	@echo '  make test-kernel  build the cached debug test kernel'
+	@echo '  make test-kernel  build the cached debug test kernels (KASAN, KCSAN)'
 	@echo '  make dkms-install [KVER=release]  build and install through dkms'
 	@echo '  make dkms-remove  remove go3s from dkms'
 	@echo '  make clean        remove build output'

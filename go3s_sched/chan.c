@@ -58,6 +58,19 @@ struct go3s_chan *go3s_chan_create(unsigned int capacity, gfp_t gfp)
 EXPORT_SYMBOL_GPL(go3s_chan_create);
 
 /**
+ * go3s_chan_bytes() - memory a channel of @capacity takes
+ * @capacity: its buffered values
+ *
+ * Return: the bytes go3s_chan_create() allocates, for charging to limits.
+ */
+size_t go3s_chan_bytes(unsigned int capacity)
+{
+	struct go3s_chan *ch;
+
+	return struct_size(ch, buf, capacity);
+}
+
+/**
  * go3s_chan_get() - take a reference on a channel
  * @ch: the channel
  *

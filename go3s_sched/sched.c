@@ -936,6 +936,34 @@ err_live:
 EXPORT_SYMBOL_GPL(__go3s_spawn);
 
 /**
+ * go3s_mem_charge() - charge memory to the module-wide byte limit
+ * @bytes: how many
+ *
+ * Stacks and the buffers of session channels share one counter, bounded by
+ * the max_stack_bytes module parameter.
+ *
+ * Return: 0, or -ENOMEM (nothing charged) if the limit would be exceeded.
+ */
+int go3s_mem_charge(unsigned long bytes)
+{
+	if (atomic_long_add_return(bytes, &go3s_stack_bytes) >
+	    go3s_max_stack_bytes) {
+		atomic_long_sub(bytes, &go3s_stack_bytes);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * go3s_mem_uncharge() - give back what go3s_mem_charge() took
+ * @bytes: how many
+ */
+void go3s_mem_uncharge(unsigned long bytes)
+{
+	atomic_long_sub(bytes, &go3s_stack_bytes);
+}
+
+/**
  * go3s_nr_live() - coroutines not yet finished
  *
  * Return: the count, a snapshot.

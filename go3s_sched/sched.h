@@ -196,6 +196,8 @@ int go3s_sched_init(void);
 void go3s_sched_exit(void);
 void go3s_cancel_all(bool final);
 unsigned int go3s_nr_live(void);
+int go3s_mem_charge(unsigned long bytes);
+void go3s_mem_uncharge(unsigned long bytes);
 unsigned int go3s_spawn_orphans(unsigned int n);
 void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);
 unsigned long go3s_sched_backoff_rounds(int cpu);
@@ -274,6 +276,7 @@ void go3s_timer_stop(struct go3s_co *co);
 
 /* chan.c */
 void go3s_chan_wait_abort(struct go3s_co *co);
+size_t go3s_chan_bytes(unsigned int capacity);
 
 /*
  * -fstack-protector: each task has its own canary in a per-CPU slot that

@@ -11,11 +11,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 cd "$GO3S_TOP"
 
 "$here/install-deps.sh" >&2
-kdir=$("$here/build-test-kernel.sh")
+kdir=$("$here/build-test-kernel.sh" kasan)
 rel=$(go3s_deb61_release)
-for k in deb61 test; do
+for k in deb61 kasan; do
 	case $k in
-	test) kd=$kdir bz=$kdir/arch/x86/boot/bzImage ;;
+	kasan) kd=$kdir bz=$kdir/arch/x86/boot/bzImage ;;
 	deb61) kd=/lib/modules/$rel/build bz=/boot/vmlinuz-$rel ;;
 	esac
 	d=$GO3S_TOP/build/bench-$k

@@ -1,11 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once) the go3s debug test kernel from Debian's linux-source-6.12
-# plus scripts/kconfig/go3s-test.config, and print the build directory.
+# build-test-kernel.sh kasan|kcsan
+#
+# Build (once) a go3s debug test kernel from Debian's linux-source-6.12 plus
+# scripts/kconfig/go3s-base.config and go3s-<variant>.config, and print the
+# build directory.
 #
 # The build lives outside the repository, in $GO3S_CACHE (default
-# /var/cache/go3s), keyed by the source package version, the config fragment
+# /var/cache/go3s), keyed by the source package version, the config fragments
 # and this script.  A cached build is reused; a changed key builds anew.
 # The whole tree is built (not only bzImage) so external modules get a
 # complete Module.symvers.
@@ -14,8 +17,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-frag="$here/kconfig/go3s-test.config"
-out=$(go3s_kernel_dir)
+variant=${1:-}
+case " $GO3S_TEST_KERNELS " in
+*" $variant "*) ;;
+*) echo "usage: $0 {${GO3S_TEST_KERNELS// /|}}" >&2; exit 2 ;;
+esac
+read -r -a frags <<<"$(go3s_kernel_frags "$variant")"
+out=$(go3s_kernel_dir "$variant")
 src=$(go3s_kernel_src)
 
 if [ -f "$out/.go3s-built" ]; then
@@ -34,13 +42,14 @@ fi
 go3s_extract_source >&2
 
 log="$GO3S_CACHE/$(basename "$out").log"
-echo "test-kernel: building $out (log: $log)" >&2
+echo "test-kernel: building $variant in $out (log: $log)" >&2
 start=$(date +%s)
 {
 	rm -rf "$out"
 	mkdir -p "$out"
 	make -C "$src" O="$out" tinyconfig
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$frag"
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+		"${frags[@]}"
 	make -C "$src" O="$out" olddefconfig
 } >"$log" 2>&1
 
@@ -60,7 +69,7 @@ while IFS= read -r line; do
 			bad=1
 		fi ;;
 	esac
-done <"$frag"
+done < <(cat "${frags[@]}")
 [ "$bad" -eq 0 ] || exit 1
 
 make -C "$src" O="$out" -j"$(nproc)" all >>"$log" 2>&1 || {
@@ -68,5 +77,5 @@ make -C "$src" O="$out" -j"$(nproc)" all >>"$log" 2>&1 || {
 	exit 1
 }
 touch "$out/.go3s-built"
-echo "test-kernel: built in $(($(date +%s) - start)) s" >&2
+echo "test-kernel: $variant built in $(($(date +%s) - start)) s" >&2
 echo "$out"

@@ -5,8 +5,9 @@
 # one PASS/FAIL/SKIP line in build/results.txt; the last line printed is
 # "N passed, N failed[, N skipped]" and the exit status is 1 on any failure.
 #
-# Environment: GO3S_VMS="test deb61" picks the VM runs; GO3S_ONLY=<selftest>
-# runs one kselftest program; GO3S_CACHE moves the kernel cache.
+# Environment: GO3S_VMS="kasan kcsan deb61" picks the VM runs (and which
+# debug kernels are built); GO3S_ONLY=<selftest> runs one kselftest program;
+# GO3S_CACHE moves the kernel cache.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +18,7 @@ B=$GO3S_TOP/build
 R=$B/results.txt
 mkdir -p "$B"
 : >"$R"
-vms=${GO3S_VMS:-test deb61}
+vms=${GO3S_VMS:-kasan kcsan deb61}
 
 pass() { echo "PASS $1" >>"$R"; }
 fail() { echo "FAIL $1${2:+: $2}" >>"$R"; echo "FAIL $1${2:+: $2}" >&2; }
@@ -46,26 +47,29 @@ if ! "$here/install-deps.sh" >&2; then
 	finish
 fi
 
-stage "test kernel (cached in $GO3S_CACHE)"
-start=$(date +%s)
-if kdir=$("$here/build-test-kernel.sh"); then
-	pass test-kernel
-	echo "test kernel: $kdir ($(($(date +%s) - start)) s)" >&2
-else
-	fail test-kernel "scripts/build-test-kernel.sh failed"
-	kdir=
-fi
-ksrc=$(go3s_kernel_src)
-go3s_extract_source >&2
-
-# --- builds: W=1, objtool included, zero warnings on every kernel -------
 declare -A KDIRS=(
 	[deb61]=/lib/modules/$(go3s_deb61_release)/build
 	[deb612]=/lib/modules/$(go3s_deb612_release)/build
 )
-[ -n "$kdir" ] && KDIRS[test]=$kdir
+built=
+for k in $GO3S_TEST_KERNELS; do
+	case " $vms " in *" $k "*) ;; *) continue ;; esac
+	stage "test kernel $k (cached in $GO3S_CACHE)"
+	start=$(date +%s)
+	if kdir=$("$here/build-test-kernel.sh" "$k"); then
+		pass "test-kernel/$k"
+		KDIRS[$k]=$kdir
+		echo "test kernel $k: $kdir ($(($(date +%s) - start)) s)" >&2
+	else
+		fail "test-kernel/$k" "scripts/build-test-kernel.sh $k failed"
+	fi
+	built="$built $k"
+done
+ksrc=$(go3s_kernel_src)
+go3s_extract_source >&2
 
-for k in test deb61 deb612; do
+# --- builds: W=1, objtool included, zero warnings on every kernel -------
+for k in $built deb61 deb612; do
 	stage "build W=1 against $k"
 	if [ -z "${KDIRS[$k]:-}" ]; then
 		fail "build-w1/$k" "no kernel tree"
@@ -145,9 +149,8 @@ if [ -n "${GO3S_ONLY:-}" ]; then
 fi
 for k in $vms; do
 	case $k in
-	test) bz=${kdir:+$kdir/arch/x86/boot/bzImage} ;;
 	deb61) bz=/boot/vmlinuz-$(go3s_deb61_release) ;;
-	*) bz= ;;
+	*) bz=${KDIRS[$k]:+${KDIRS[$k]}/arch/x86/boot/bzImage} ;;
 	esac
 	stage "VM: $k"
 	if [ -z "$bz" ] || [ ! -f "$B/$k/src/go3s.ko" ]; then

@@ -40,14 +40,24 @@ go3s_extract_source() {
 	mv "$src.tmp" "$src"
 }
 
+# The debug test kernels: "kasan" (KASAN, kmemleak, lockdep) and "kcsan"
+# (KCSAN with weak-memory modelling, lockdep).  Both share go3s-base.config.
+GO3S_TEST_KERNELS="kasan kcsan"
+
+go3s_kernel_frags() {
+	echo "$GO3S_SCRIPTS/kconfig/go3s-base.config" \
+	     "$GO3S_SCRIPTS/kconfig/go3s-$1.config"
+}
+
+# Cache key of test kernel $1: source version, fragments and build script.
 go3s_kernel_key() {
 	{
 		go3s_src_version
-		cat "$GO3S_SCRIPTS/kconfig/go3s-test.config" \
-		    "$GO3S_SCRIPTS/build-test-kernel.sh"
+		# shellcheck disable=SC2046
+		cat $(go3s_kernel_frags "$1") "$GO3S_SCRIPTS/build-test-kernel.sh"
 	} | sha256sum | cut -c1-12
 }
 
 go3s_kernel_dir() {
-	echo "$GO3S_CACHE/kernel-$(go3s_kernel_key)"
+	echo "$GO3S_CACHE/kernel-$1-$(go3s_kernel_key "$1")"
 }

@@ -41,7 +41,10 @@ done
 accel=tcg
 [ -w /dev/kvm ] && accel=kvm
 
+# panic_on_warn: a warning ends the run at once, its trace the last thing
+# in the log.
 append="console=ttyS0 go3s.plan=$plan ${GO3S_VM_APPEND:-} panic=-1 oops=panic softlockup_panic=1"
+append="$append panic_on_warn=1"
 append="$append hung_task_panic=0 kmemleak=on printk.time=1 loglevel=7"
 
 echo "vm[$label]: $(basename "$kernel") plan=$plan cpus=$cpus mem=${mem}M accel=$accel, log $log" >&2
