@@ -11,6 +11,7 @@ PKGS=(
 	linux-headers-amd64 linux-image-amd64
 	linux-source-6.12 linux-headers-6.12-amd64
 	qemu-system-x86 busybox-static dkms
+	clang-14 libclang-rt-14-dev
 )
 
 missing=()
