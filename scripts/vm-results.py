@@ -24,7 +24,7 @@ KERNEL_REPORTS = [
     r"INFO: lockdep", r"DEBUG_LOCKS_WARN_ON", r"possible (circular|recursive) locking",
     r"inconsistent lock state", r"Call Trace:", r"refcount_t:",
     r"list_(add|del) corruption", r"stack-protector", r"double fault",
-    r"KCSAN:", r"ODEBUG:", r"Kernel Offset:", r"panic_on_warn",
+    r"KCSAN:", r"ODEBUG:", r"Kernel Offset:",
 ]
 REPORT_RE = re.compile("|".join(KERNEL_REPORTS))
 PREFIX_RE = re.compile(r"^\[\s*\d+\.\d+\]\s?")
