@@ -44,9 +44,18 @@ go3s_extract_source >&2
 log="$GO3S_CACHE/$(basename "$out").log"
 echo "test-kernel: building $variant in $out (log: $log)" >&2
 start=$(date +%s)
+# A changed key starts from the newest earlier build of the same variant, if
+# any: Kbuild's dependency tracking rebuilds only what the new configuration
+# touches.  A first build starts from nothing.
+seed=$(ls -td "$GO3S_CACHE/kernel-$variant-"*/.go3s-built 2>/dev/null | head -1)
+rm -rf "$out"
+if [ -n "$seed" ]; then
+	echo "test-kernel: starting from $(dirname "$seed")" >&2
+	cp -a "$(dirname "$seed")" "$out"
+	rm -f "$out/.go3s-built"
+fi
+mkdir -p "$out"
 {
-	rm -rf "$out"
-	mkdir -p "$out"
 	make -C "$src" O="$out" tinyconfig
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
 		"${frags[@]}"
