@@ -46,6 +46,8 @@ struct file;
 struct poll_table_struct;
 struct go3s_session *go3s_session_open(void);
 void go3s_session_close(struct go3s_session *s);
+struct go3s_chan;
+struct go3s_chan *go3s_session_chan_get(struct go3s_session *s, u32 id);
 long go3s_session_ioctl(struct go3s_session *s, unsigned int cmd,
 			void __user *uarg);
 ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,

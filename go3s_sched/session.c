@@ -21,10 +21,23 @@
  *
  * DOC: session lifetimes
  *
- * - The xarray holds one reference on each ucoro; reaping is whoever
- *   xa_erase()s it.  The reaper takes it off the done list under done_lock
- *   before dropping that reference, so read(), which takes its own
- *   reference under done_lock, never sees a freed ucoro.
+ * - Publication: an id is first reserved (xa_alloc() of NULL, which
+ *   lookups see as absent), then written out to the caller, and only then
+ *   is the object stored under it.  An id the caller could not learn is
+ *   undone before anyone else can see it, and a published object is never
+ *   taken back by the call that made it.
+ * - The xarray holds one reference on each ucoro.  The reaper is whoever
+ *   sets u->reaped under done_lock; it takes the ucoro off the done list in
+ *   the same critical section, then erases the id and drops the xarray's
+ *   reference.  Readers take their own reference under done_lock (done
+ *   list) or the xarray lock (lookup by id), so they never see a freed one.
+ * - A completion is consumed only once it has reached the caller: WAIT and
+ *   read() copy the record out first and reap afterwards; a faulting copy
+ *   leaves the coroutine on the done list for the next caller.
+ * - Channels: published channels leave the xarray only when the session is
+ *   freed (CHAN_CLOSE closes, it does not erase), so a reference taken
+ *   under the xarray lock (go3s_session_chan_get()) is always to a live
+ *   channel.
  * - u->finished is set with smp_store_release() in go3s_ucoro_finished();
  *   partner: smp_load_acquire() in go3s_ucoro_done().
  * - Closing cancels every coroutine and waits until all have finished and
@@ -66,17 +79,20 @@ static_assert(sizeof(struct go3s_set_prio) == GO3S_SET_PRIO_SIZE_VER0);
 static_assert(sizeof(struct go3s_chan_create) == GO3S_CHAN_CREATE_SIZE_VER0);
 static_assert(sizeof(struct go3s_affinity) == GO3S_AFFINITY_SIZE_VER0);
 
+/*
+ * Locking legend: L: s->lock; D: s->done_lock; X: the xarray's own lock.
+ */
 struct go3s_session {
-	struct xarray cos;		/* id -> struct go3s_ucoro */
-	struct xarray chans;		/* id -> struct go3s_chan */
-	u32 next_co;			/* xa_alloc_cyclic() cursor */
+	struct xarray cos;		/* X: id -> struct go3s_ucoro */
+	struct xarray chans;		/* X: id -> struct go3s_chan */
+	u32 next_co;			/* X: xa_alloc_cyclic() cursor */
 	/* Limits, and where CREATED coroutines start (see SET_AFFINITY). */
 	struct mutex lock;
-	unsigned int nr_cos;
-	unsigned long stack_bytes;
-	/* Ended, not yet reported. */
+	unsigned int nr_cos;		/* L: charged, published or not */
+	unsigned long bytes;		/* L: charged stack bytes */
 	spinlock_t done_lock;
-	struct list_head done;
+	struct list_head done;		/* D: ended, not yet reaped */
+	unsigned int nr_unreaped;	/* D: published and not yet reaped */
 	wait_queue_head_t wq;
 };
 
@@ -87,7 +103,8 @@ struct go3s_ucoro {
 	u32 id;
 	u32 stack_bytes;		/* as charged to the session */
 	int finished;			/* smp_store_release() */
-	struct list_head done_node;	/* on sess->done, under done_lock */
+	bool reaped;			/* D */
+	struct list_head done_node;	/* D: on sess->done */
 	u64 created_ns;
 	u64 ended_ns;
 	struct go3s_prog *prog;
@@ -133,18 +150,29 @@ static void go3s_ucoro_finished(struct go3s_co *co, void *data)
 	spin_unlock_irqrestore(&s->done_lock, flags);
 }
 
-/* Reap @u if nobody did yet.  Return: true if this call reaped it. */
+/*
+ * Reap @u if nobody did yet: its end has reached a caller.  The caller holds
+ * a reference.  Return: true if this call reaped it.
+ */
 static bool go3s_ucoro_reap(struct go3s_session *s, struct go3s_ucoro *u)
 {
-	if (xa_cmpxchg(&s->cos, u->id, u, NULL, GFP_KERNEL) != u)
-		return false;
 	spin_lock_irq(&s->done_lock);
+	if (u->reaped) {
+		spin_unlock_irq(&s->done_lock);
+		return false;
+	}
+	u->reaped = true;
 	list_del_init(&u->done_node);
+	WRITE_ONCE(s->nr_unreaped, s->nr_unreaped - 1);
+	/* The last one: WAIT_ANY sleepers have nothing left to wait for. */
+	if (!s->nr_unreaped)
+		wake_up_all(&s->wq);
 	spin_unlock_irq(&s->done_lock);
 
+	xa_erase(&s->cos, u->id);
 	mutex_lock(&s->lock);
 	s->nr_cos--;
-	s->stack_bytes -= u->stack_bytes;
+	s->bytes -= u->stack_bytes;
 	mutex_unlock(&s->lock);
 	go3s_ucoro_put(u);		/* the xarray's */
 	return true;
@@ -171,6 +199,29 @@ static struct go3s_ucoro *go3s_ucoro_find(struct go3s_session *s, u32 id)
 		kref_get(&u->kref);
 	xa_unlock(&s->cos);
 	return u;
+}
+
+/**
+ * go3s_session_chan_get() - look a channel of a session up
+ * @s: the session
+ * @id: the channel's id
+ *
+ * The reference is taken under the xarray lock, so the channel cannot be
+ * erased and freed between the lookup and the get (today nothing erases a
+ * published channel before the session ends, see "session lifetimes").
+ *
+ * Return: the channel with a reference (go3s_chan_put() it), or NULL.
+ */
+struct go3s_chan *go3s_session_chan_get(struct go3s_session *s, u32 id)
+{
+	struct go3s_chan *ch;
+
+	xa_lock(&s->chans);
+	ch = xa_load(&s->chans, id);
+	if (ch)
+		go3s_chan_get(ch);
+	xa_unlock(&s->chans);
+	return ch;
 }
 
 /**
@@ -272,6 +323,31 @@ out:
 	return pick;
 }
 
+/*
+ * Make @u, whose id is reserved and whose coroutine is spawned CREATED,
+ * visible under its id, and start it if @start.
+ */
+static void go3s_ucoro_publish(struct go3s_session *s, struct go3s_ucoro *u,
+			       bool start)
+{
+	spin_lock_irq(&s->done_lock);
+	WRITE_ONCE(s->nr_unreaped, s->nr_unreaped + 1);
+	spin_unlock_irq(&s->done_lock);
+	go3s_co_set_notify(u->co, go3s_ucoro_finished, u);
+	/*
+	 * Once stored, another thread may cancel, wait for and reap it: keep
+	 * a reference of our own until we are done with it.
+	 */
+	kref_get(&u->kref);
+	xa_store(&s->cos, u->id, u, GFP_KERNEL);
+	if (start) {
+		mutex_lock(&s->lock);
+		go3s_resume(u->co);
+		mutex_unlock(&s->lock);
+	}
+	go3s_ucoro_put(u);
+}
+
 static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
 {
 	struct go3s_create arg;
@@ -315,21 +391,30 @@ static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
 	mutex_lock(&s->lock);
 	if (s->nr_cos >= go3s_max_session_coroutines) {
 		ret = -EAGAIN;
-	} else if (s->stack_bytes + stack > go3s_max_session_stack_bytes) {
+	} else if (s->bytes + stack > go3s_max_session_stack_bytes) {
 		ret = -ENOMEM;
 	} else {
 		s->nr_cos++;
-		s->stack_bytes += stack;
+		s->bytes += stack;
 		ret = 0;
 	}
 	mutex_unlock(&s->lock);
 	if (ret)
 		goto err_free;
 
+	/* Reserve the id: lookups see nothing until it is published. */
 	ret = xa_alloc_cyclic(&s->cos, &u->id, NULL, xa_limit_32b,
 			      &s->next_co, GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto err_uncharge;
+	/*
+	 * Tell the caller first: a fault here undoes a coroutine that nobody
+	 * else can see and that never existed for the engine.
+	 */
+	arg.id = u->id;
+	ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+	if (ret)
+		goto err_erase;
 
 	co = go3s_spawn(go3s_prog_run, u->prog, cpu, arg.priority,
 			arg.stack_size, GO3S_SPAWN_SUSPENDED);
@@ -338,23 +423,7 @@ static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
 		goto err_erase;
 	}
 	u->co = co;
-	go3s_co_set_notify(co, go3s_ucoro_finished, u);
-	xa_store(&s->cos, u->id, u, GFP_KERNEL);
-
-	arg.id = u->id;
-	ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
-	if (ret) {
-		/* The caller cannot learn the id: undo. */
-		go3s_cancel(co);
-		wait_event(s->wq, go3s_ucoro_done(u));
-		go3s_ucoro_reap(s, u);
-		return ret;
-	}
-	if (!(arg.flags & GO3S_CREATE_SUSPENDED)) {
-		mutex_lock(&s->lock);
-		go3s_resume(co);
-		mutex_unlock(&s->lock);
-	}
+	go3s_ucoro_publish(s, u, !(arg.flags & GO3S_CREATE_SUSPENDED));
 	return 0;
 
 err_erase:
@@ -362,7 +431,7 @@ err_erase:
 err_uncharge:
 	mutex_lock(&s->lock);
 	s->nr_cos--;
-	s->stack_bytes -= stack;
+	s->bytes -= stack;
 	mutex_unlock(&s->lock);
 err_free:
 	go3s_prog_free(u->prog);
@@ -383,9 +452,13 @@ static long go3s_ioc_id(struct go3s_session *s, unsigned int cmd,
 	if (arg.flags || arg.pad)
 		return -EINVAL;
 	if (cmd == GO3S_IOC_CHAN_CLOSE) {
-		struct go3s_chan *ch = xa_load(&s->chans, arg.id);
+		struct go3s_chan *ch = go3s_session_chan_get(s, arg.id);
 
-		return ch ? go3s_chan_close(ch) : -ENOENT;
+		if (!ch)
+			return -ENOENT;
+		ret = go3s_chan_close(ch);
+		go3s_chan_put(ch);
+		return ret;
 	}
 
 	u = go3s_ucoro_find(s, arg.id);
@@ -451,17 +524,20 @@ static long go3s_timeout_jiffies(u64 ns)
 	return nsecs_to_jiffies(ns) + (ns ? 1 : 0);
 }
 
-/* The first ended coroutine on the done list, with a reference. */
-static struct go3s_ucoro *go3s_done_pop(struct go3s_session *s)
+/*
+ * The first ended coroutine on the done list, with a reference; it stays
+ * on the list until reaped.  *@none is set when nothing is left to wait
+ * for: the session has no published, unreaped coroutine.
+ */
+static struct go3s_ucoro *go3s_done_peek(struct go3s_session *s, bool *none)
 {
 	struct go3s_ucoro *u;
 
 	spin_lock_irq(&s->done_lock);
 	u = list_first_entry_or_null(&s->done, struct go3s_ucoro, done_node);
-	if (u) {
-		list_del_init(&u->done_node);
+	if (u)
 		kref_get(&u->kref);
-	}
+	*none = !s->nr_unreaped;
 	spin_unlock_irq(&s->done_lock);
 	return u;
 }
@@ -471,36 +547,48 @@ static bool go3s_done_pending(struct go3s_session *s)
 	return !list_empty_careful(&s->done);
 }
 
-/* Wait for any coroutine to end and reap it: the ucoro, or an ERR_PTR. */
-static struct go3s_ucoro *go3s_wait_any(struct go3s_session *s, u64 ns)
+/*
+ * Something for WAIT_ANY: an end to report, or nothing left to wait for.
+ * Partner: the wake-ups under done_lock in go3s_ucoro_finished() and
+ * go3s_ucoro_reap(), after the list or the count changed.
+ */
+static bool go3s_wait_any_ready(struct go3s_session *s)
 {
-	long timeout = go3s_timeout_jiffies(ns), left;
+	return go3s_done_pending(s) || !READ_ONCE(s->nr_unreaped);
+}
+
+/*
+ * Wait for any coroutine to end: the first on the done list, with a
+ * reference but not reaped, or an ERR_PTR.  @timeout (jiffies) is updated.
+ */
+static struct go3s_ucoro *go3s_wait_any(struct go3s_session *s, u64 ns,
+					long *timeout)
+{
 	struct go3s_ucoro *u;
+	bool none;
+	long left;
 
 	for (;;) {
-		u = go3s_done_pop(s);
-		if (u) {
-			if (go3s_ucoro_reap(s, u))
-				return u;
-			go3s_ucoro_put(u);
-			continue;
-		}
-		if (xa_empty(&s->cos))
+		u = go3s_done_peek(s, &none);
+		if (u)
+			return u;
+		/* As wait4(): nothing left, or another waiter took the last. */
+		if (none)
 			return ERR_PTR(-ECHILD);
 		if (!ns)
 			return ERR_PTR(-ETIMEDOUT);
 		left = wait_event_interruptible_timeout(s->wq,
-							go3s_done_pending(s),
-							timeout);
+							go3s_wait_any_ready(s),
+							*timeout);
 		if (left < 0)
 			return ERR_PTR(left);
 		if (!left)
 			return ERR_PTR(-ETIMEDOUT);
-		timeout = left;
+		*timeout = left;
 	}
 }
 
-/* Wait for coroutine @id to end and reap it: the ucoro, or an ERR_PTR. */
+/* Wait for coroutine @id to end: it, with a reference, or an ERR_PTR. */
 static struct go3s_ucoro *go3s_wait_one(struct go3s_session *s, u32 id, u64 ns)
 {
 	struct go3s_ucoro *u = go3s_ucoro_find(s, id);
@@ -518,11 +606,6 @@ static struct go3s_ucoro *go3s_wait_one(struct go3s_session *s, u32 id, u64 ns)
 		go3s_ucoro_put(u);
 		return ERR_PTR(left < 0 ? left : -ETIMEDOUT);
 	}
-	if (!go3s_ucoro_reap(s, u)) {
-		/* Another waiter or a reader reported it first. */
-		go3s_ucoro_put(u);
-		return ERR_PTR(-ESRCH);
-	}
 	return u;
 }
 
@@ -530,6 +613,8 @@ static long go3s_ioc_wait(struct go3s_session *s, void __user *uarg)
 {
 	struct go3s_ucoro *u;
 	struct go3s_wait arg;
+	bool any, reaped;
+	long timeout;
 	u32 usize;
 	int ret;
 
@@ -540,18 +625,30 @@ static long go3s_ioc_wait(struct go3s_session *s, void __user *uarg)
 	if ((arg.flags & ~GO3S_WAIT_ANY) || arg.pad || arg.state ||
 	    arg.exit_code || (arg.flags & GO3S_WAIT_ANY && arg.id))
 		return -EINVAL;
-	if (arg.flags & GO3S_WAIT_ANY)
-		u = go3s_wait_any(s, arg.timeout_ns);
-	else
-		u = go3s_wait_one(s, arg.id, arg.timeout_ns);
-	if (IS_ERR(u))
-		return PTR_ERR(u);
+	any = arg.flags & GO3S_WAIT_ANY;
+	timeout = go3s_timeout_jiffies(arg.timeout_ns);
+	for (;;) {
+		if (any)
+			u = go3s_wait_any(s, arg.timeout_ns, &timeout);
+		else
+			u = go3s_wait_one(s, arg.id, arg.timeout_ns);
+		if (IS_ERR(u))
+			return PTR_ERR(u);
 
-	arg.id = u->id;
-	arg.state = go3s_ucoro_state(u);
-	arg.exit_code = go3s_ucoro_exit_code(u);
-	go3s_ucoro_put(u);
-	return go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+		arg.id = u->id;
+		arg.state = go3s_ucoro_state(u);
+		arg.exit_code = go3s_ucoro_exit_code(u);
+		/* Consume it only once the caller has it. */
+		ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+		reaped = !ret && go3s_ucoro_reap(s, u);
+		go3s_ucoro_put(u);
+		if (ret || reaped)
+			return ret;
+		/* Another WAIT or a read() reported it first. */
+		if (!any)
+			return -ESRCH;
+		arg.id = 0;
+	}
 }
 
 static long go3s_ioc_status(struct go3s_session *s, void __user *uarg)
@@ -669,19 +766,28 @@ static long go3s_ioc_chan_create(struct go3s_session *s, void __user *uarg)
 	ch = go3s_chan_create(arg.capacity, GFP_KERNEL_ACCOUNT);
 	if (!ch)
 		return -ENOMEM;
-	/* As many channels as coroutines may live in a session. */
-	ret = xa_alloc(&s->chans, &arg.id, ch,
+	/*
+	 * As many channels as coroutines may live in a session.  Reserve the
+	 * id, tell the caller, then publish: a fault undoes a channel nobody
+	 * else could see.
+	 */
+	ret = xa_alloc(&s->chans, &arg.id, NULL,
 		       XA_LIMIT(1, go3s_max_session_coroutines),
 		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
-		go3s_chan_put(ch);
-		return ret == -EBUSY ? -EAGAIN : ret;
+		ret = ret == -EBUSY ? -EAGAIN : ret;
+		goto err_put;
 	}
 	ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
 	if (ret) {
 		xa_erase(&s->chans, arg.id);
-		go3s_chan_put(ch);
+		goto err_put;
 	}
+	xa_store(&s->chans, arg.id, ch, GFP_KERNEL);
+	return 0;
+
+err_put:
+	go3s_chan_put(ch);
 	return ret;
 }
 
@@ -737,12 +843,13 @@ ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,
 	struct go3s_event ev;
 	struct go3s_ucoro *u;
 	size_t done = 0;
+	bool none;
 	int ret;
 
 	if (count < sizeof(ev))
 		return -EINVAL;
 	while (done + sizeof(ev) <= count) {
-		u = go3s_done_pop(s);
+		u = go3s_done_peek(s, &none);
 		if (!u) {
 			if (done)
 				break;
@@ -754,10 +861,6 @@ ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,
 				return ret;
 			continue;
 		}
-		if (!go3s_ucoro_reap(s, u)) {
-			go3s_ucoro_put(u);
-			continue;
-		}
 		memset(&ev, 0, sizeof(ev));
 		ev.id = u->id;
 		ev.state = go3s_ucoro_state(u);
@@ -765,10 +868,18 @@ ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,
 		ev.created_ns = u->created_ns;
 		ev.ended_ns = u->ended_ns;
 		ev.run_ns = u->co->run_ns;
-		go3s_ucoro_put(u);
-		if (copy_to_user(buf + done, &ev, sizeof(ev)))
+		/*
+		 * Copy first, reap second: the record that faults stays at the
+		 * head of the done list for the next reader.  A record whose
+		 * coroutine another caller reaped meanwhile is overwritten.
+		 */
+		if (copy_to_user(buf + done, &ev, sizeof(ev))) {
+			go3s_ucoro_put(u);
 			return done ? done : -EFAULT;
-		done += sizeof(ev);
+		}
+		if (go3s_ucoro_reap(s, u))
+			done += sizeof(ev);
+		go3s_ucoro_put(u);
 	}
 	return done;
 }
