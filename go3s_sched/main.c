@@ -25,13 +25,14 @@ MODULE_PARM_DESC(max_session_coroutines,
 
 unsigned long go3s_max_stack_bytes = 1UL << 30;
 module_param_named(max_stack_bytes, go3s_max_stack_bytes, ulong, 0444);
-MODULE_PARM_DESC(max_stack_bytes, "Module-wide limit on coroutine stack memory");
+MODULE_PARM_DESC(max_stack_bytes,
+		 "Module-wide limit on coroutine stacks and channel buffers, bytes");
 
 unsigned long go3s_max_session_stack_bytes = 256UL << 20;
 module_param_named(max_session_stack_bytes, go3s_max_session_stack_bytes,
 		   ulong, 0444);
 MODULE_PARM_DESC(max_session_stack_bytes,
-		 "Limit on coroutine stack memory per open file of /dev/go3s");
+		 "Limit on coroutine stacks and channel buffers per open file of /dev/go3s, bytes");
 
 static int go3s_params_check(void)
 {

@@ -89,7 +89,8 @@ struct go3s_session {
 	/* Limits, and where CREATED coroutines start (see SET_AFFINITY). */
 	struct mutex lock;
 	unsigned int nr_cos;		/* L: charged, published or not */
-	unsigned long bytes;		/* L: charged stack bytes */
+	unsigned long bytes;		/* L: stacks and channel buffers */
+	unsigned long chan_bytes;	/* L: channel buffers, also global */
 	spinlock_t done_lock;
 	struct list_head done;		/* D: ended, not yet reaped */
 	unsigned int nr_unreaped;	/* D: published and not yet reaped */
@@ -271,6 +272,7 @@ void go3s_session_close(struct go3s_session *s)
 		xa_erase(&s->chans, id);
 		go3s_chan_put(ch);
 	}
+	go3s_mem_uncharge(s->chan_bytes);
 	xa_destroy(&s->cos);
 	xa_destroy(&s->chans);
 	mutex_destroy(&s->lock);
@@ -750,10 +752,49 @@ static long go3s_ioc_set_prio(struct go3s_session *s, void __user *uarg)
 	return ret;
 }
 
+/*
+ * A channel's buffer counts against the same byte limits as stacks, the
+ * session's and the module-wide one; it is given back when the session is
+ * freed, the only time a published channel is released.
+ */
+static int go3s_chan_charge(struct go3s_session *s, unsigned long bytes)
+{
+	int ret = 0;
+
+	mutex_lock(&s->lock);
+	if (s->bytes + bytes > go3s_max_session_stack_bytes) {
+		ret = -ENOMEM;
+	} else {
+		s->bytes += bytes;
+		s->chan_bytes += bytes;
+	}
+	mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+	ret = go3s_mem_charge(bytes);
+	if (ret) {
+		mutex_lock(&s->lock);
+		s->bytes -= bytes;
+		s->chan_bytes -= bytes;
+		mutex_unlock(&s->lock);
+	}
+	return ret;
+}
+
+static void go3s_chan_uncharge(struct go3s_session *s, unsigned long bytes)
+{
+	go3s_mem_uncharge(bytes);
+	mutex_lock(&s->lock);
+	s->bytes -= bytes;
+	s->chan_bytes -= bytes;
+	mutex_unlock(&s->lock);
+}
+
 static long go3s_ioc_chan_create(struct go3s_session *s, void __user *uarg)
 {
 	struct go3s_chan_create arg;
 	struct go3s_chan *ch;
+	unsigned long bytes;
 	u32 usize;
 	int ret;
 
@@ -763,9 +804,16 @@ static long go3s_ioc_chan_create(struct go3s_session *s, void __user *uarg)
 	usize = arg.size;
 	if (arg.flags || arg.id || arg.capacity > GO3S_CHAN_MAX_CAP)
 		return -EINVAL;
-	ch = go3s_chan_create(arg.capacity, GFP_KERNEL_ACCOUNT);
-	if (!ch)
+	bytes = go3s_chan_bytes(arg.capacity);
+	ret = go3s_chan_charge(s, bytes);
+	if (ret)
+		return ret;
+	/* A failure is the caller's -ENOMEM, not a reason for a splat. */
+	ch = go3s_chan_create(arg.capacity, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!ch) {
+		go3s_chan_uncharge(s, bytes);
 		return -ENOMEM;
+	}
 	/*
 	 * As many channels as coroutines may live in a session.  Reserve the
 	 * id, tell the caller, then publish: a fault undoes a channel nobody
@@ -788,6 +836,7 @@ static long go3s_ioc_chan_create(struct go3s_session *s, void __user *uarg)
 
 err_put:
 	go3s_chan_put(ch);
+	go3s_chan_uncharge(s, bytes);
 	return ret;
 }
 

@@ -1007,6 +1007,63 @@ TEST_F_TIMEOUT(co, chan_create_fault_publishes_nothing, 300)
 	munmap(ro, sysconf(_SC_PAGESIZE));
 }
 
+static int get_info(int fd, struct go3s_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, GO3S_IOC_GET_INFO, info);
+}
+
+/* Fill a session with the largest channels; return how many fit. */
+static unsigned int fill_with_channels(int fd, int *err)
+{
+	unsigned int n = 0, id;
+
+	while (!go3s_chan(fd, GO3S_CHAN_MAX_CAP, &id))
+		n++;
+	*err = errno;
+	return n;
+}
+
+/*
+ * Issue 8, defect 7: channel buffers count against the session's byte
+ * limit (the one that also bounds stacks): the largest channels run into
+ * ENOMEM where the limit says, and closing the session gives it back.
+ */
+TEST(chan_buffers_count_against_the_byte_limit)
+{
+	/* A 64-bit kernel keeps a pointer per buffered value. */
+	const unsigned long long per = GO3S_CHAN_MAX_CAP * 8ULL;
+	struct go3s_info info;
+	unsigned long long limit;
+	unsigned int n, again;
+	int fd, err;
+
+	fd = go3s_open();
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, get_info(fd, &info));
+	limit = info.max_session_stack_bytes;
+	if (info.max_stack_bytes < limit)
+		limit = info.max_stack_bytes;
+	if (limit / per >= info.max_session_coroutines)
+		SKIP(close(fd), "the channel count limit comes first");
+
+	n = fill_with_channels(fd, &err);
+	EXPECT_EQ(ENOMEM, err);
+	/* No more than the limit holds, and not far fewer (a page each). */
+	EXPECT_LE(n, limit / per) TH_LOG("%u channels of %llu bytes", n, per);
+	EXPECT_GT((n + 1) * (per + 4096), limit) TH_LOG("only %u channels", n);
+	ASSERT_EQ(0, close(fd));
+
+	/* Given back with the session: a new one fits as many again. */
+	fd = go3s_open();
+	ASSERT_GE(fd, 0);
+	again = fill_with_channels(fd, &err);
+	EXPECT_EQ(ENOMEM, err);
+	EXPECT_EQ(n, again);
+	ASSERT_EQ(0, close(fd));
+}
+
 TEST(sessions_are_isolated)
 {
 	struct go3s_op prog[] = { OP(SUSPEND, 0, 0) };
