@@ -44,10 +44,16 @@ int go3s_prog_run(void *arg);
 struct go3s_session;
 struct file;
 struct poll_table_struct;
+int go3s_session_init(void);
+void go3s_session_exit(void);
+void go3s_session_flush(void);
+unsigned int go3s_sessions_live(void);
 struct go3s_session *go3s_session_open(void);
 void go3s_session_close(struct go3s_session *s);
 struct go3s_chan;
 struct go3s_chan *go3s_session_chan_get(struct go3s_session *s, u32 id);
+struct go3s_co;
+int go3s_session_adopt(struct go3s_session *s, struct go3s_co *co);
 long go3s_session_ioctl(struct go3s_session *s, unsigned int cmd,
 			void __user *uarg);
 ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,

@@ -40,10 +40,14 @@
  *   channel.
  * - u->finished is set with smp_store_release() in go3s_ucoro_finished();
  *   partner: smp_load_acquire() in go3s_ucoro_done().
- * - Closing cancels every coroutine and waits until all have finished and
- *   are reaped.  go3s_ucoro_finished() touches the session only inside
- *   done_lock, which every reap takes, so no callback reaches a freed
- *   session.
+ * - Closing cancels every coroutine and waits, killably and at most
+ *   GO3S_CLOSE_WAIT, until nr_unfinished is 0.  If it is not, closing is
+ *   set under done_lock and the go3s_ucoro_finished() that takes the count
+ *   to 0 queues the rest of the teardown (go3s_session_free_work()) on
+ *   go3s_session_wq, which module unload drains after go3s_cancel_all().
+ *   go3s_ucoro_finished() touches the session only inside done_lock, and
+ *   whoever frees the session takes done_lock after the last finish, so no
+ *   callback reaches a freed session.
  */
 #include <linux/cpumask.h>
 #include <linux/export.h>
@@ -57,6 +61,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 #include "internal.h"
@@ -94,8 +99,24 @@ struct go3s_session {
 	spinlock_t done_lock;
 	struct list_head done;		/* D: ended, not yet reaped */
 	unsigned int nr_unreaped;	/* D: published and not yet reaped */
+	unsigned int nr_unfinished;	/* D: spawned, not yet finished */
+	bool closing;			/* D: the last finish frees it */
 	wait_queue_head_t wq;
+	struct work_struct free_work;
 };
+
+/*
+ * How long close waits for cancelled coroutines before it leaves the rest
+ * of the teardown to the last of them: long enough that an ordinary close,
+ * thousands of coroutines cancelled under emulation, ends synchronously
+ * and the caller finds the limits given back; short enough that a stuck
+ * coroutine does not hold the closing process noticeably.
+ */
+#define GO3S_CLOSE_WAIT		(5 * HZ)
+
+static struct workqueue_struct *go3s_session_wq;
+/* Sessions allocated and not yet freed, closed ones with deferred ends too. */
+static atomic_t go3s_nr_sessions = ATOMIC_INIT(0);
 
 struct go3s_ucoro {
 	struct kref kref;
@@ -143,11 +164,16 @@ static void go3s_ucoro_finished(struct go3s_co *co, void *data)
 	list_add_tail(&u->done_node, &s->done);
 	/* Release; partner: smp_load_acquire() in go3s_ucoro_done(). */
 	smp_store_release(&u->finished, 1);
+	WRITE_ONCE(s->nr_unfinished, s->nr_unfinished - 1);
 	/*
-	 * Wake under done_lock: a closer that sees ->finished must still take
-	 * done_lock to reap @u, so the session outlives this wake-up.
+	 * Wake and queue under done_lock: whoever frees the session takes
+	 * done_lock first (go3s_session_close() to read nr_unfinished,
+	 * go3s_session_free_work() before freeing), so the session outlives
+	 * this critical section, and nothing of it is touched after.
 	 */
 	wake_up_all(&s->wq);
+	if (!s->nr_unfinished && s->closing)
+		queue_work(go3s_session_wq, &s->free_work);
 	spin_unlock_irqrestore(&s->done_lock, flags);
 }
 
@@ -225,6 +251,85 @@ struct go3s_chan *go3s_session_chan_get(struct go3s_session *s, u32 id)
 	return ch;
 }
 
+/* Free what the session owns; every coroutine of it has finished. */
+static void go3s_session_free(struct go3s_session *s)
+{
+	struct go3s_ucoro *u;
+	struct go3s_chan *ch;
+	unsigned long id;
+
+	xa_for_each(&s->cos, id, u)
+		go3s_ucoro_reap(s, u);
+	xa_for_each(&s->chans, id, ch) {
+		xa_erase(&s->chans, id);
+		go3s_chan_put(ch);
+	}
+	go3s_mem_uncharge(s->chan_bytes);
+	xa_destroy(&s->cos);
+	xa_destroy(&s->chans);
+	mutex_destroy(&s->lock);
+	kfree(s);
+	atomic_dec(&go3s_nr_sessions);
+}
+
+/* The deferred end of a close: queued by the last go3s_ucoro_finished(). */
+static void go3s_session_free_work(struct work_struct *work)
+{
+	struct go3s_session *s = container_of(work, struct go3s_session,
+					      free_work);
+
+	/*
+	 * The queuer still held done_lock: wait until it has let go, it
+	 * touches nothing of the session afterwards.
+	 */
+	spin_lock_irq(&s->done_lock);
+	spin_unlock_irq(&s->done_lock);
+	go3s_session_free(s);
+}
+
+/**
+ * go3s_session_init() - set up what sessions share
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int go3s_session_init(void)
+{
+	go3s_session_wq = alloc_workqueue("go3s_session", WQ_UNBOUND, 0);
+	return go3s_session_wq ? 0 : -ENOMEM;
+}
+
+/**
+ * go3s_session_exit() - wait for every deferred session teardown
+ *
+ * Context: module unload, after misc_deregister() (no new session) and
+ * go3s_cancel_all() (every coroutine finished, so every deferred teardown
+ * is queued): the work items still run module code.
+ */
+void go3s_session_exit(void)
+{
+	destroy_workqueue(go3s_session_wq);
+}
+
+/**
+ * go3s_session_flush() - wait for the deferred ends queued so far
+ */
+void go3s_session_flush(void)
+{
+	flush_workqueue(go3s_session_wq);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_session_flush);
+
+/**
+ * go3s_sessions_live() - sessions not yet freed
+ *
+ * Return: the count, closed sessions whose end is deferred included.
+ */
+unsigned int go3s_sessions_live(void)
+{
+	return atomic_read(&go3s_nr_sessions);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sessions_live);
+
 /**
  * go3s_session_open() - a new session for an open file
  *
@@ -242,42 +347,48 @@ struct go3s_session *go3s_session_open(void)
 	spin_lock_init(&s->done_lock);
 	INIT_LIST_HEAD(&s->done);
 	init_waitqueue_head(&s->wq);
+	INIT_WORK(&s->free_work, go3s_session_free_work);
+	atomic_inc(&go3s_nr_sessions);
 	return s;
 }
+EXPORT_SYMBOL_IF_KUNIT(go3s_session_open);
 
 /**
- * go3s_session_close() - end a session: cancel, wait for and free all
+ * go3s_session_close() - end a session: cancel everything, free it
  * @s: the session; nobody else uses it any more
  *
- * Context: process context; may sleep until every coroutine has finished
- * (cancellation is cooperative, but every program reaches a suspension
- * point within a bounded number of ops).
+ * Cancels every coroutine and closes every channel, then waits killably,
+ * and at most %GO3S_CLOSE_WAIT, for the coroutines to finish.  If they did,
+ * the session is freed now; otherwise the last one to finish queues the
+ * rest of the teardown on go3s_session_wq and the caller goes on: a killed
+ * process never hangs in close, whatever its coroutines do.
+ *
+ * Context: process context.
  */
 void go3s_session_close(struct go3s_session *s)
 {
 	struct go3s_ucoro *u;
 	struct go3s_chan *ch;
 	unsigned long id;
+	bool later;
 
 	xa_for_each(&s->cos, id, u)
 		go3s_cancel(u->co);
 	/* Closed channels wake their waiters, which then see the cancel. */
 	xa_for_each(&s->chans, id, ch)
 		go3s_chan_close(ch);
-	xa_for_each(&s->cos, id, u) {
-		wait_event(s->wq, go3s_ucoro_done(u));
-		go3s_ucoro_reap(s, u);
-	}
-	xa_for_each(&s->chans, id, ch) {
-		xa_erase(&s->chans, id);
-		go3s_chan_put(ch);
-	}
-	go3s_mem_uncharge(s->chan_bytes);
-	xa_destroy(&s->cos);
-	xa_destroy(&s->chans);
-	mutex_destroy(&s->lock);
-	kfree(s);
+	/* Partner: the wake-up under done_lock in go3s_ucoro_finished(). */
+	wait_event_killable_timeout(s->wq, !READ_ONCE(s->nr_unfinished),
+				    GO3S_CLOSE_WAIT);
+
+	spin_lock_irq(&s->done_lock);
+	later = s->nr_unfinished;
+	s->closing = later;
+	spin_unlock_irq(&s->done_lock);
+	if (!later)
+		go3s_session_free(s);
 }
+EXPORT_SYMBOL_IF_KUNIT(go3s_session_close);
 
 /*
  * Where a coroutine goes: @cpu itself, or with GO3S_CREATE_CPU_ANY the
@@ -334,6 +445,7 @@ static void go3s_ucoro_publish(struct go3s_session *s, struct go3s_ucoro *u,
 {
 	spin_lock_irq(&s->done_lock);
 	WRITE_ONCE(s->nr_unreaped, s->nr_unreaped + 1);
+	WRITE_ONCE(s->nr_unfinished, s->nr_unfinished + 1);
 	spin_unlock_irq(&s->done_lock);
 	go3s_co_set_notify(u->co, go3s_ucoro_finished, u);
 	/*
@@ -349,6 +461,44 @@ static void go3s_ucoro_publish(struct go3s_session *s, struct go3s_ucoro *u,
 	}
 	go3s_ucoro_put(u);
 }
+
+/**
+ * go3s_session_adopt() - make a kernel coroutine one of a session's
+ * @s: the session
+ * @co: spawned with %GO3S_SPAWN_SUSPENDED; the caller's reference passes to
+ *      the session
+ *
+ * For KUnit: lets a test give a session a coroutine whose body it chooses,
+ * for instance one that does not end when cancelled.  It is started.
+ *
+ * Return: its id, or a negative errno (the reference is then still the
+ * caller's).
+ */
+int go3s_session_adopt(struct go3s_session *s, struct go3s_co *co)
+{
+	struct go3s_ucoro *u = kzalloc(sizeof(*u), GFP_KERNEL);
+	int ret;
+
+	if (!u)
+		return -ENOMEM;
+	kref_init(&u->kref);
+	u->sess = s;
+	INIT_LIST_HEAD(&u->done_node);
+	u->created_ns = ktime_get_ns();
+	ret = xa_alloc_cyclic(&s->cos, &u->id, NULL, xa_limit_32b,
+			      &s->next_co, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(u);
+		return ret;
+	}
+	mutex_lock(&s->lock);
+	s->nr_cos++;
+	mutex_unlock(&s->lock);
+	u->co = co;
+	go3s_ucoro_publish(s, u, true);
+	return u->id;
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_session_adopt);
 
 static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
 {

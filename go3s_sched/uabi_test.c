@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for the ioctl struct helpers (uabi.c) and GET_INFO (info.c).
+ * KUnit tests for the ioctl struct helpers (uabi.c), GET_INFO (info.c) and
+ * the parts of sessions (session.c) user space cannot reach.
  *
  * The copy helpers are exercised on real user memory from kunit_vm_mmap(),
  * so the EFAULT, EINVAL and E2BIG paths are the ones user space hits.
@@ -10,6 +11,7 @@
 #include <linux/mman.h>
 #include <linux/uaccess.h>
 
+#include "go3s.h"
 #include "internal.h"
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
@@ -139,6 +141,64 @@ static struct kunit_suite go3s_uabi_suite = {
 };
 
 kunit_test_suite(go3s_uabi_suite);
+
+struct go3s_t_stubborn {
+	int stop;
+};
+
+/* Ignores cancellation: yields, a suspension point, until told to stop. */
+static int go3s_t_stubborn_body(void *arg)
+{
+	struct go3s_t_stubborn *t = arg;
+
+	while (!READ_ONCE(t->stop))
+		go3s_yield();
+	return 0;
+}
+
+/*
+ * Issue 8, defect 8: closing a session whose coroutine does not end
+ * returns (after a bounded wait) and leaves the rest of the teardown to
+ * the coroutine's end.  Before the fix the close never returned.
+ */
+static void go3s_test_close_does_not_wait_for_ever(struct kunit *test)
+{
+	struct go3s_t_stubborn *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct go3s_session *s;
+	struct go3s_co *co;
+	unsigned int live;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	s = go3s_session_open();
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	live = go3s_sessions_live();
+	co = go3s_spawn(go3s_t_stubborn_body, t, GO3S_CPU_ANY,
+			GO3S_PRIO_NORMAL, 0, GO3S_SPAWN_SUSPENDED);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(co));
+	go3s_get(co);			/* ours, for the join */
+	KUNIT_ASSERT_GT(test, go3s_session_adopt(s, co), 0);
+
+	go3s_session_close(s);
+	/* Returned with the coroutine still running: the end is deferred. */
+	KUNIT_EXPECT_EQ(test, go3s_sessions_live(), live);
+	WRITE_ONCE(t->stop, 1);
+	KUNIT_EXPECT_EQ(test, go3s_join(co, MAX_SCHEDULE_TIMEOUT, NULL), 0);
+	go3s_put(co);
+	go3s_session_flush();
+	KUNIT_EXPECT_EQ(test, go3s_sessions_live(), live - 1);
+}
+
+static struct kunit_case go3s_session_cases[] = {
+	KUNIT_CASE(go3s_test_close_does_not_wait_for_ever),
+	{}
+};
+
+static struct kunit_suite go3s_session_suite = {
+	.name = "go3s_session",
+	.test_cases = go3s_session_cases,
+};
+
+kunit_test_suite(go3s_session_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for go3s");

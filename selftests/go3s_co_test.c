@@ -1064,6 +1064,60 @@ TEST(chan_buffers_count_against_the_byte_limit)
 	ASSERT_EQ(0, close(fd));
 }
 
+/*
+ * Issue 8, defect 8: a process killed while it closes a session with a
+ * coroutine mid-run exits, and the device works on afterwards.
+ */
+TEST(kill_while_closing_a_busy_session)
+{
+	struct go3s_op spin[] = { OP(SPIN, 0, GO3S_SPIN_MAX_NS),
+				  OP(LOOP, 0, GO3S_LOOP_MAX) };
+	struct go3s_op quick[] = { OP(EXIT, 4, 0) };
+	struct go3s_info info;
+	int round, status, ready[2], fd, code;
+	unsigned int id;
+	pid_t pid;
+
+	for (round = 0; round < 20; round++) {
+		ASSERT_EQ(0, pipe(ready));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			unsigned int i, cid;
+			char c = 1;
+
+			fd = go3s_open();
+			if (fd < 0)
+				_exit(1);
+			for (i = 0; i < 64; i++)
+				if (go3s_create(fd, spin, 2, 0, &cid))
+					_exit(2);
+			if (go3s_await_state(fd, cid, GO3S_CO_ACTIVE, TRIES))
+				_exit(3);
+			if (write(ready[1], &c, 1) != 1)
+				_exit(4);
+			close(fd);
+			pause();
+			_exit(0);
+		}
+		close(ready[1]);
+		ASSERT_EQ(1, read(ready[0], &status, 1));
+		close(ready[0]);
+		/* Early or late in its close, as the round goes. */
+		usleep(round * 500);
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("child status %#x", status);
+	}
+	fd = go3s_open();
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, get_info(fd, &info));
+	ASSERT_EQ(0, go3s_create(fd, quick, 1, 0, &id));
+	ASSERT_EQ(0, go3s_wait(fd, 0, &id, GO3S_FOREVER, NULL, &code));
+	EXPECT_EQ(4, code);
+	close(fd);
+}
+
 TEST(sessions_are_isolated)
 {
 	struct go3s_op prog[] = { OP(SUSPEND, 0, 0) };
