@@ -83,6 +83,7 @@ static_assert(sizeof(struct go3s_cpu_stats) == GO3S_CPU_STATS_SIZE_VER0);
 static_assert(sizeof(struct go3s_set_prio) == GO3S_SET_PRIO_SIZE_VER0);
 static_assert(sizeof(struct go3s_chan_create) == GO3S_CHAN_CREATE_SIZE_VER0);
 static_assert(sizeof(struct go3s_affinity) == GO3S_AFFINITY_SIZE_VER0);
+static_assert(sizeof(struct go3s_event) == GO3S_EVENT_SIZE_VER0);
 
 /*
  * Locking legend: L: s->lock; D: s->done_lock; X: the xarray's own lock.
@@ -500,26 +501,22 @@ int go3s_session_adopt(struct go3s_session *s, struct go3s_co *co)
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_session_adopt);
 
-static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
+static long go3s_ioc_create(struct go3s_session *s, void *karg,
+			    struct go3s_uabi_out *out)
 {
-	struct go3s_create arg;
+	struct go3s_create *arg = karg;
 	struct go3s_ucoro *u;
 	struct go3s_co *co;
 	size_t stack;
-	u32 usize;
 	int cpu, ret;
 
-	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_CREATE_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	usize = arg.size;
-	if ((arg.flags & ~GO3S_CREATE_SUSPENDED) || arg.pad || arg.pad2 ||
-	    arg.id || arg.priority > GO3S_CO_PRIO_LOW)
+	if ((arg->flags & ~GO3S_CREATE_SUSPENDED) || arg->pad || arg->pad2 ||
+	    arg->id || arg->priority > GO3S_CO_PRIO_LOW)
 		return -EINVAL;
-	stack = go3s_stack_size(arg.stack_size);
+	stack = go3s_stack_size(arg->stack_size);
 	if (!stack)
 		return -EINVAL;
-	cpu = go3s_place(arg.cpu, arg.cpu_mask, arg.cpu_mask_size);
+	cpu = go3s_place(arg->cpu, arg->cpu_mask, arg->cpu_mask_size);
 	if (cpu < 0)
 		return cpu;
 
@@ -532,7 +529,7 @@ static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
 	u->created_ns = ktime_get_ns();
 	u->stack_bytes = stack;
 
-	u->prog = go3s_prog_load(u64_to_user_ptr(arg.ops), arg.nr_ops,
+	u->prog = go3s_prog_load(u64_to_user_ptr(arg->ops), arg->nr_ops,
 				 &s->chans);
 	if (IS_ERR(u->prog)) {
 		ret = PTR_ERR(u->prog);
@@ -563,19 +560,19 @@ static long go3s_ioc_create(struct go3s_session *s, void __user *uarg)
 	 * Tell the caller first: a fault here undoes a coroutine that nobody
 	 * else can see and that never existed for the engine.
 	 */
-	arg.id = u->id;
-	ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+	arg->id = u->id;
+	ret = go3s_uabi_put(out, arg);
 	if (ret)
 		goto err_erase;
 
-	co = go3s_spawn(go3s_prog_run, u->prog, cpu, arg.priority,
-			arg.stack_size, GO3S_SPAWN_SUSPENDED);
+	co = go3s_spawn(go3s_prog_run, u->prog, cpu, arg->priority,
+			arg->stack_size, GO3S_SPAWN_SUSPENDED);
 	if (IS_ERR(co)) {
 		ret = PTR_ERR(co);
 		goto err_erase;
 	}
 	u->co = co;
-	go3s_ucoro_publish(s, u, !(arg.flags & GO3S_CREATE_SUSPENDED));
+	go3s_ucoro_publish(s, u, !(arg->flags & GO3S_CREATE_SUSPENDED));
 	return 0;
 
 err_erase:
@@ -591,38 +588,26 @@ err_free:
 	return ret;
 }
 
-static long go3s_ioc_id(struct go3s_session *s, unsigned int cmd,
-			void __user *uarg)
+enum go3s_id_op { GO3S_ID_RESUME, GO3S_ID_SUSPEND, GO3S_ID_CANCEL };
+
+static long go3s_ioc_id(struct go3s_session *s, struct go3s_id_arg *arg,
+			enum go3s_id_op op)
 {
-	struct go3s_id_arg arg;
 	struct go3s_ucoro *u;
 	int ret;
 
-	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_ID_ARG_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (arg.flags || arg.pad)
+	if (arg->flags || arg->pad)
 		return -EINVAL;
-	if (cmd == GO3S_IOC_CHAN_CLOSE) {
-		struct go3s_chan *ch = go3s_session_chan_get(s, arg.id);
-
-		if (!ch)
-			return -ENOENT;
-		ret = go3s_chan_close(ch);
-		go3s_chan_put(ch);
-		return ret;
-	}
-
-	u = go3s_ucoro_find(s, arg.id);
+	u = go3s_ucoro_find(s, arg->id);
 	if (!u)
 		return -ESRCH;
 	/* s->lock: a CREATED coroutine starts on the CPU it was last placed. */
 	mutex_lock(&s->lock);
-	switch (cmd) {
-	case GO3S_IOC_RESUME:
+	switch (op) {
+	case GO3S_ID_RESUME:
 		ret = go3s_resume(u->co);
 		break;
-	case GO3S_IOC_SUSPEND:
+	case GO3S_ID_SUSPEND:
 		ret = go3s_prog_request_suspend(u->prog, go3s_state(u->co));
 		break;
 	default:
@@ -634,21 +619,54 @@ static long go3s_ioc_id(struct go3s_session *s, unsigned int cmd,
 	return ret;
 }
 
-static long go3s_ioc_set_affinity(struct go3s_session *s, void __user *uarg)
+static long go3s_ioc_resume(struct go3s_session *s, void *karg,
+			    struct go3s_uabi_out *out)
 {
-	struct go3s_affinity arg;
-	struct go3s_ucoro *u;
-	int cpu, ret;
+	return go3s_ioc_id(s, karg, GO3S_ID_RESUME);
+}
 
-	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_AFFINITY_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (arg.flags || arg.pad)
+static long go3s_ioc_suspend(struct go3s_session *s, void *karg,
+			     struct go3s_uabi_out *out)
+{
+	return go3s_ioc_id(s, karg, GO3S_ID_SUSPEND);
+}
+
+static long go3s_ioc_cancel(struct go3s_session *s, void *karg,
+			    struct go3s_uabi_out *out)
+{
+	return go3s_ioc_id(s, karg, GO3S_ID_CANCEL);
+}
+
+static long go3s_ioc_chan_close(struct go3s_session *s, void *karg,
+				struct go3s_uabi_out *out)
+{
+	struct go3s_id_arg *arg = karg;
+	struct go3s_chan *ch;
+	int ret;
+
+	if (arg->flags || arg->pad)
 		return -EINVAL;
-	u = go3s_ucoro_find(s, arg.id);
+	ch = go3s_session_chan_get(s, arg->id);
+	if (!ch)
+		return -ENOENT;
+	ret = go3s_chan_close(ch);
+	go3s_chan_put(ch);
+	return ret;
+}
+
+static long go3s_ioc_set_affinity(struct go3s_session *s, void *karg,
+				  struct go3s_uabi_out *out)
+{
+	struct go3s_affinity *arg = karg;
+	struct go3s_ucoro *u;
+	int cpu, ret = 0;
+
+	if (arg->flags || arg->pad)
+		return -EINVAL;
+	u = go3s_ucoro_find(s, arg->id);
 	if (!u)
 		return -ESRCH;
-	cpu = go3s_place(arg.cpu, arg.cpu_mask, arg.cpu_mask_size);
+	cpu = go3s_place(arg->cpu, arg->cpu_mask, arg->cpu_mask_size);
 	if (cpu < 0) {
 		ret = cpu;
 		goto out;
@@ -761,37 +779,33 @@ static struct go3s_ucoro *go3s_wait_one(struct go3s_session *s, u32 id, u64 ns)
 	return u;
 }
 
-static long go3s_ioc_wait(struct go3s_session *s, void __user *uarg)
+static long go3s_ioc_wait(struct go3s_session *s, void *karg,
+			  struct go3s_uabi_out *out)
 {
+	struct go3s_wait *arg = karg;
 	struct go3s_ucoro *u;
-	struct go3s_wait arg;
 	bool any, reaped;
 	long timeout;
-	u32 usize;
 	int ret;
 
-	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_WAIT_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	usize = arg.size;
-	if ((arg.flags & ~GO3S_WAIT_ANY) || arg.pad || arg.state ||
-	    arg.exit_code || (arg.flags & GO3S_WAIT_ANY && arg.id))
+	if ((arg->flags & ~GO3S_WAIT_ANY) || arg->pad || arg->state ||
+	    arg->exit_code || (arg->flags & GO3S_WAIT_ANY && arg->id))
 		return -EINVAL;
-	any = arg.flags & GO3S_WAIT_ANY;
-	timeout = go3s_timeout_jiffies(arg.timeout_ns);
+	any = arg->flags & GO3S_WAIT_ANY;
+	timeout = go3s_timeout_jiffies(arg->timeout_ns);
 	for (;;) {
 		if (any)
-			u = go3s_wait_any(s, arg.timeout_ns, &timeout);
+			u = go3s_wait_any(s, arg->timeout_ns, &timeout);
 		else
-			u = go3s_wait_one(s, arg.id, arg.timeout_ns);
+			u = go3s_wait_one(s, arg->id, arg->timeout_ns);
 		if (IS_ERR(u))
 			return PTR_ERR(u);
 
-		arg.id = u->id;
-		arg.state = go3s_ucoro_state(u);
-		arg.exit_code = go3s_ucoro_exit_code(u);
+		arg->id = u->id;
+		arg->state = go3s_ucoro_state(u);
+		arg->exit_code = go3s_ucoro_exit_code(u);
 		/* Consume it only once the caller has it. */
-		ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+		ret = go3s_uabi_put(out, arg);
 		reaped = !ret && go3s_ucoro_reap(s, u);
 		go3s_ucoro_put(u);
 		if (ret || reaped)
@@ -799,105 +813,94 @@ static long go3s_ioc_wait(struct go3s_session *s, void __user *uarg)
 		/* Another WAIT or a read() reported it first. */
 		if (!any)
 			return -ESRCH;
-		arg.id = 0;
+		arg->id = 0;
 	}
 }
 
-static long go3s_ioc_status(struct go3s_session *s, void __user *uarg)
+static long go3s_ioc_status(struct go3s_session *s, void *karg,
+			    struct go3s_uabi_out *out)
 {
-	struct go3s_status arg;
+	struct go3s_status *arg = karg;
 	struct go3s_ucoro *u;
 	struct go3s_co *co;
-	u32 usize;
-	int ret;
 
-	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_STATUS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	usize = arg.size;
-	if (arg.flags)
+	if (arg->flags)
 		return -EINVAL;
-	u = go3s_ucoro_find(s, arg.id);
+	u = go3s_ucoro_find(s, arg->id);
 	if (!u)
 		return -ESRCH;
 	co = u->co;
-	memset(&arg, 0, sizeof(arg));
-	arg.id = u->id;
-	arg.state = go3s_state(co);
-	arg.cpu = co->cpu;
-	arg.on_cpu = go3s_on_cpu(co);
+	memset(arg, 0, sizeof(*arg));
+	arg->id = u->id;
+	arg->state = go3s_state(co);
+	arg->cpu = co->cpu;
+	arg->on_cpu = go3s_on_cpu(co);
 	/*
 	 * Between its last transition and go3s_ucoro_finished() it is still
 	 * leaving its CPU: terminal only once its result and stack are final.
 	 */
-	if (arg.state >= GO3S_STATE_COMPLETING && !go3s_ucoro_done(u)) {
-		arg.state = GO3S_STATE_ACTIVE;
-		arg.on_cpu = 1;
+	if (arg->state >= GO3S_STATE_COMPLETING && !go3s_ucoro_done(u)) {
+		arg->state = GO3S_STATE_ACTIVE;
+		arg->on_cpu = 1;
 	}
-	arg.priority = READ_ONCE(co->prio);
-	arg.pc = go3s_prog_pc(u->prog);
-	arg.switches = READ_ONCE(co->switches);
-	arg.run_ns = READ_ONCE(co->run_ns);
-	arg.stack_size = co->stack_size;
+	arg->priority = READ_ONCE(co->prio);
+	arg->pc = go3s_prog_pc(u->prog);
+	arg->switches = READ_ONCE(co->switches);
+	arg->run_ns = READ_ONCE(co->run_ns);
+	arg->stack_size = co->stack_size;
 	if (go3s_ucoro_done(u)) {
-		arg.stack_hwm = co->stack_hwm;
-		arg.exit_code = co->result;
+		arg->stack_hwm = co->stack_hwm;
+		arg->exit_code = co->result;
 	}
 	go3s_ucoro_put(u);
-	return go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+	return 0;
 }
 
-static long go3s_ioc_cpu_stats(void __user *uarg)
+static long go3s_ioc_cpu_stats(struct go3s_session *s, void *karg,
+			       struct go3s_uabi_out *out)
 {
+	struct go3s_cpu_stats *arg = karg;
 	struct go3s_sched_stats st;
-	struct go3s_cpu_stats arg;
-	u32 usize, cpu;
-	int ret;
+	u32 cpu;
 
-	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_CPU_STATS_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	usize = arg.size;
-	if (arg.flags)
+	if (arg->flags)
 		return -EINVAL;
-	if (arg.cpu >= nr_cpu_ids || !cpu_possible(arg.cpu))
+	if (arg->cpu >= nr_cpu_ids || !cpu_possible(arg->cpu))
 		return -EINVAL;
-	cpu = arg.cpu;
+	cpu = arg->cpu;
 	go3s_sched_stats_read(cpu, &st);
-	memset(&arg, 0, sizeof(arg));
-	arg.cpu = cpu;
-	arg.online = cpu_online(cpu);
-	arg.switches = st.switches;
-	arg.spawns = st.spawns;
-	arg.completions = st.completions;
-	arg.passes = st.passes;
-	arg.handoffs = st.handoffs;
-	arg.backoff_rounds = go3s_sched_backoff_rounds(cpu);
-	arg.queue_depth = go3s_runq_len(&per_cpu_ptr(&go3s_scheds, cpu)->rq);
-	arg.co_ns = st.co_ns;
-	arg.sched_ns = st.sched_ns;
-	return go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+	memset(arg, 0, sizeof(*arg));
+	arg->cpu = cpu;
+	arg->online = cpu_online(cpu);
+	arg->switches = st.switches;
+	arg->spawns = st.spawns;
+	arg->completions = st.completions;
+	arg->passes = st.passes;
+	arg->handoffs = st.handoffs;
+	arg->backoff_rounds = go3s_sched_backoff_rounds(cpu);
+	arg->queue_depth = go3s_runq_len(&per_cpu_ptr(&go3s_scheds, cpu)->rq);
+	arg->co_ns = st.co_ns;
+	arg->sched_ns = st.sched_ns;
+	return 0;
 }
 
-static long go3s_ioc_set_prio(struct go3s_session *s, void __user *uarg)
+static long go3s_ioc_set_prio(struct go3s_session *s, void *karg,
+			      struct go3s_uabi_out *out)
 {
-	struct go3s_set_prio arg;
+	struct go3s_set_prio *arg = karg;
 	struct go3s_ucoro *u;
-	int ret;
+	int ret = 0;
 
-	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_SET_PRIO_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (arg.flags || arg.priority > GO3S_CO_PRIO_LOW)
+	if (arg->flags || arg->priority > GO3S_CO_PRIO_LOW)
 		return -EINVAL;
-	u = go3s_ucoro_find(s, arg.id);
+	u = go3s_ucoro_find(s, arg->id);
 	if (!u)
 		return -ESRCH;
 	/* The level is read when it is next queued; a torn u8 cannot be. */
 	if (go3s_state(u->co) >= GO3S_STATE_COMPLETING)
 		ret = -EINVAL;
 	else
-		WRITE_ONCE(u->co->prio, arg.priority);
+		WRITE_ONCE(u->co->prio, arg->priority);
 	go3s_ucoro_put(u);
 	return ret;
 }
@@ -940,26 +943,22 @@ static void go3s_chan_uncharge(struct go3s_session *s, unsigned long bytes)
 	mutex_unlock(&s->lock);
 }
 
-static long go3s_ioc_chan_create(struct go3s_session *s, void __user *uarg)
+static long go3s_ioc_chan_create(struct go3s_session *s, void *karg,
+				 struct go3s_uabi_out *out)
 {
-	struct go3s_chan_create arg;
+	struct go3s_chan_create *arg = karg;
 	struct go3s_chan *ch;
 	unsigned long bytes;
-	u32 usize;
 	int ret;
 
-	ret = go3s_copy_in(&arg, sizeof(arg), GO3S_CHAN_CREATE_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	usize = arg.size;
-	if (arg.flags || arg.id || arg.capacity > GO3S_CHAN_MAX_CAP)
+	if (arg->flags || arg->id || arg->capacity > GO3S_CHAN_MAX_CAP)
 		return -EINVAL;
-	bytes = go3s_chan_bytes(arg.capacity);
+	bytes = go3s_chan_bytes(arg->capacity);
 	ret = go3s_chan_charge(s, bytes);
 	if (ret)
 		return ret;
 	/* A failure is the caller's -ENOMEM, not a reason for a splat. */
-	ch = go3s_chan_create(arg.capacity, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	ch = go3s_chan_create(arg->capacity, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!ch) {
 		go3s_chan_uncharge(s, bytes);
 		return -ENOMEM;
@@ -969,19 +968,19 @@ static long go3s_ioc_chan_create(struct go3s_session *s, void __user *uarg)
 	 * id, tell the caller, then publish: a fault undoes a channel nobody
 	 * else could see.
 	 */
-	ret = xa_alloc(&s->chans, &arg.id, NULL,
+	ret = xa_alloc(&s->chans, &arg->id, NULL,
 		       XA_LIMIT(1, go3s_max_session_coroutines),
 		       GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		ret = ret == -EBUSY ? -EAGAIN : ret;
 		goto err_put;
 	}
-	ret = go3s_copy_out(uarg, usize, &arg, sizeof(arg));
+	ret = go3s_uabi_put(out, arg);
 	if (ret) {
-		xa_erase(&s->chans, arg.id);
+		xa_erase(&s->chans, arg->id);
 		goto err_put;
 	}
-	xa_store(&s->chans, arg.id, ch, GFP_KERNEL);
+	xa_store(&s->chans, arg->id, ch, GFP_KERNEL);
 	return 0;
 
 err_put:
@@ -990,8 +989,53 @@ err_put:
 	return ret;
 }
 
+/*
+ * Every ioctl of /dev/go3s: number, direction, first and current size of
+ * its struct, handler.  go3s_uabi_call() does the copying and size rules.
+ */
+static const struct go3s_ioc_desc go3s_iocs[] = {
+	GO3S_IOC_ROW(0x00, _IOC_READ | _IOC_WRITE, struct go3s_info,
+		     GO3S_INFO_SIZE_VER0, go3s_ioc_get_info),
+	GO3S_IOC_ROW(0x01, _IOC_READ | _IOC_WRITE, struct go3s_create,
+		     GO3S_CREATE_SIZE_VER0, go3s_ioc_create),
+	GO3S_IOC_ROW(0x02, _IOC_WRITE, struct go3s_id_arg,
+		     GO3S_ID_ARG_SIZE_VER0, go3s_ioc_resume),
+	GO3S_IOC_ROW(0x03, _IOC_WRITE, struct go3s_id_arg,
+		     GO3S_ID_ARG_SIZE_VER0, go3s_ioc_suspend),
+	GO3S_IOC_ROW(0x04, _IOC_WRITE, struct go3s_id_arg,
+		     GO3S_ID_ARG_SIZE_VER0, go3s_ioc_cancel),
+	GO3S_IOC_ROW(0x05, _IOC_READ | _IOC_WRITE, struct go3s_wait,
+		     GO3S_WAIT_SIZE_VER0, go3s_ioc_wait),
+	GO3S_IOC_ROW(0x06, _IOC_READ | _IOC_WRITE, struct go3s_status,
+		     GO3S_STATUS_SIZE_VER0, go3s_ioc_status),
+	GO3S_IOC_ROW(0x07, _IOC_READ | _IOC_WRITE, struct go3s_cpu_stats,
+		     GO3S_CPU_STATS_SIZE_VER0, go3s_ioc_cpu_stats),
+	GO3S_IOC_ROW(0x08, _IOC_WRITE, struct go3s_set_prio,
+		     GO3S_SET_PRIO_SIZE_VER0, go3s_ioc_set_prio),
+	GO3S_IOC_ROW(0x09, _IOC_READ | _IOC_WRITE, struct go3s_chan_create,
+		     GO3S_CHAN_CREATE_SIZE_VER0, go3s_ioc_chan_create),
+	GO3S_IOC_ROW(0x0a, _IOC_WRITE, struct go3s_id_arg,
+		     GO3S_ID_ARG_SIZE_VER0, go3s_ioc_chan_close),
+	GO3S_IOC_ROW(0x0b, _IOC_WRITE, struct go3s_affinity,
+		     GO3S_AFFINITY_SIZE_VER0, go3s_ioc_set_affinity),
+};
+
+/* ABI 1's command numbers; a struct that grows keeps its number. */
+static_assert(GO3S_IOC_GET_INFO == 0xc040c600);
+static_assert(GO3S_IOC_CREATE == 0xc038c601);
+static_assert(GO3S_IOC_RESUME == 0x4010c602);
+static_assert(GO3S_IOC_SUSPEND == 0x4010c603);
+static_assert(GO3S_IOC_CANCEL == 0x4010c604);
+static_assert(GO3S_IOC_WAIT == 0xc020c605);
+static_assert(GO3S_IOC_STATUS == 0xc040c606);
+static_assert(GO3S_IOC_CPU_STATS == 0xc058c607);
+static_assert(GO3S_IOC_SET_PRIO == 0x4010c608);
+static_assert(GO3S_IOC_CHAN_CREATE == 0xc010c609);
+static_assert(GO3S_IOC_CHAN_CLOSE == 0x4010c60a);
+static_assert(GO3S_IOC_SET_AFFINITY == 0x4020c60b);
+
 /**
- * go3s_session_ioctl() - the session ioctls
+ * go3s_session_ioctl() - the ioctls of /dev/go3s
  * @s: the session
  * @cmd: the command
  * @uarg: its argument
@@ -1001,29 +1045,7 @@ err_put:
 long go3s_session_ioctl(struct go3s_session *s, unsigned int cmd,
 			void __user *uarg)
 {
-	switch (cmd) {
-	case GO3S_IOC_CREATE:
-		return go3s_ioc_create(s, uarg);
-	case GO3S_IOC_RESUME:
-	case GO3S_IOC_SUSPEND:
-	case GO3S_IOC_CANCEL:
-	case GO3S_IOC_CHAN_CLOSE:
-		return go3s_ioc_id(s, cmd, uarg);
-	case GO3S_IOC_WAIT:
-		return go3s_ioc_wait(s, uarg);
-	case GO3S_IOC_STATUS:
-		return go3s_ioc_status(s, uarg);
-	case GO3S_IOC_CPU_STATS:
-		return go3s_ioc_cpu_stats(uarg);
-	case GO3S_IOC_SET_PRIO:
-		return go3s_ioc_set_prio(s, uarg);
-	case GO3S_IOC_CHAN_CREATE:
-		return go3s_ioc_chan_create(s, uarg);
-	case GO3S_IOC_SET_AFFINITY:
-		return go3s_ioc_set_affinity(s, uarg);
-	default:
-		return -ENOTTY;
-	}
+	return go3s_uabi_call(go3s_iocs, ARRAY_SIZE(go3s_iocs), cmd, uarg, s);
 }
 
 /**
@@ -1033,8 +1055,8 @@ long go3s_session_ioctl(struct go3s_session *s, unsigned int cmd,
  * @count: its size
  * @nonblock: fail with -EAGAIN instead of waiting
  *
- * Return: bytes read (a multiple of the record size), -EINVAL for a buffer
- * smaller than one record, -EAGAIN, -ERESTARTSYS, or -EFAULT.
+ * Return: bytes read (whole records, each &go3s_event.size bytes), -EINVAL
+ * for a buffer smaller than one record, -EAGAIN, -ERESTARTSYS, or -EFAULT.
  */
 ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,
 			  size_t count, bool nonblock)
@@ -1061,6 +1083,7 @@ ssize_t go3s_session_read(struct go3s_session *s, char __user *buf,
 			continue;
 		}
 		memset(&ev, 0, sizeof(ev));
+		ev.size = sizeof(ev);
 		ev.id = u->id;
 		ev.state = go3s_ucoro_state(u);
 		ev.exit_code = go3s_ucoro_exit_code(u);

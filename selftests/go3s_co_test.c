@@ -635,7 +635,7 @@ TEST_F(co, read_and_poll_completion_events)
 			EXPECT_EQ(GO3S_CO_COMPLETING, ev[i].state);
 			EXPECT_EQ(100, ev[i].exit_code - (ev[i].id - ids[0]));
 			EXPECT_GE(ev[i].ended_ns, ev[i].created_ns);
-			EXPECT_EQ(0, ev[i].pad);
+			EXPECT_EQ(sizeof(ev[0]), ev[i].size);
 			got++;
 		}
 	}
