@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /dev/go3s: the misc device, its file operations and ioctl dispatch.
+ * /dev/go3s: the misc device and its file operations.  Every ioctl goes
+ * through the table in session.c, run by go3s_uabi_call() (uabi.c).
  *
  * Root-only (0600) by default.  Each open file is a session (session.c).
  * Every struct is fixed-width with pointers as __u64, so 32-bit callers go
@@ -13,29 +14,10 @@
 
 #include "internal.h"
 
-static long go3s_ioctl_get_info(void __user *uarg)
-{
-	struct go3s_info info;
-	u32 usize;
-	int ret;
-
-	ret = go3s_copy_in(&info, sizeof(info), GO3S_INFO_SIZE_VER0, uarg);
-	if (ret)
-		return ret;
-	if (info.flags)
-		return -EINVAL;
-	usize = info.size;
-	go3s_info_fill(&info);
-	return go3s_copy_out(uarg, usize, &info, sizeof(info));
-}
-
 static long go3s_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	void __user *uarg = (void __user *)arg;
-
-	if (cmd == GO3S_IOC_GET_INFO)
-		return go3s_ioctl_get_info(uarg);
-	return go3s_session_ioctl(file->private_data, cmd, uarg);
+	return go3s_session_ioctl(file->private_data, cmd,
+				  (void __user *)arg);
 }
 
 static ssize_t go3s_read(struct file *file, char __user *buf, size_t count,

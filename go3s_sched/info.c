@@ -32,3 +32,22 @@ void go3s_info_fill(struct go3s_info *info)
 	info->max_session_stack_bytes = go3s_max_session_stack_bytes;
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_info_fill);
+
+/**
+ * go3s_ioc_get_info() - GO3S_IOC_GET_INFO
+ * @s: unused: the same for every session
+ * @karg: the caller's &struct go3s_info, copied in
+ * @out: unused: the table copies the result out
+ *
+ * Return: 0, or -EINVAL for unknown flags.
+ */
+long go3s_ioc_get_info(struct go3s_session *s, void *karg,
+		       struct go3s_uabi_out *out)
+{
+	struct go3s_info *info = karg;
+
+	if (info->flags)
+		return -EINVAL;
+	go3s_info_fill(info);
+	return 0;
+}

@@ -25,13 +25,14 @@ MODULE_PARM_DESC(max_session_coroutines,
 
 unsigned long go3s_max_stack_bytes = 1UL << 30;
 module_param_named(max_stack_bytes, go3s_max_stack_bytes, ulong, 0444);
-MODULE_PARM_DESC(max_stack_bytes, "Module-wide limit on coroutine stack memory");
+MODULE_PARM_DESC(max_stack_bytes,
+		 "Module-wide limit on coroutine stacks and channel buffers, bytes");
 
 unsigned long go3s_max_session_stack_bytes = 256UL << 20;
 module_param_named(max_session_stack_bytes, go3s_max_session_stack_bytes,
 		   ulong, 0444);
 MODULE_PARM_DESC(max_session_stack_bytes,
-		 "Limit on coroutine stack memory per open file of /dev/go3s");
+		 "Limit on coroutine stacks and channel buffers per open file of /dev/go3s, bytes");
 
 static int go3s_params_check(void)
 {
@@ -61,25 +62,38 @@ static int __init go3s_init(void)
 	ret = go3s_sched_init();
 	if (ret)
 		return ret;
-
+	ret = go3s_session_init();
+	if (ret)
+		goto err_sched;
 	ret = go3s_dev_init();
-	if (ret) {
-		go3s_sched_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_session;
 	go3s_stats_init();
 	go3s_bench_init();
 
 	pr_info("loaded, ABI %u, %u CPUs online\n", GO3S_ABI_VERSION,
 		num_online_cpus());
 	return 0;
+
+err_session:
+	go3s_session_exit();
+err_sched:
+	go3s_sched_exit();
+	return ret;
 }
 
 static void __exit go3s_exit(void)
 {
 	go3s_bench_exit();
 	go3s_stats_exit();
+	/*
+	 * No new session; then every coroutine ends, and with the last of each
+	 * closed session its deferred teardown is queued, which must run
+	 * before the engine goes.
+	 */
 	go3s_dev_exit();
+	go3s_cancel_all(true);
+	go3s_session_exit();
 	go3s_sched_exit();
 	pr_info("unloaded\n");
 }

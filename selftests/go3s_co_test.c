@@ -6,7 +6,9 @@
  */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -633,7 +635,7 @@ TEST_F(co, read_and_poll_completion_events)
 			EXPECT_EQ(GO3S_CO_COMPLETING, ev[i].state);
 			EXPECT_EQ(100, ev[i].exit_code - (ev[i].id - ids[0]));
 			EXPECT_GE(ev[i].ended_ns, ev[i].created_ns);
-			EXPECT_EQ(0, ev[i].pad);
+			EXPECT_EQ(sizeof(ev[0]), ev[i].size);
 			got++;
 		}
 	}
@@ -663,6 +665,457 @@ TEST_F(co, events_pile_up_without_loss)
 	id = 0;
 	EXPECT_EQ(-1, go3s_wait(self->fd, GO3S_WAIT_ANY, &id, 0, NULL, NULL));
 	EXPECT_EQ(ECHILD, errno);
+}
+
+/* A page holding a copy of @len bytes at @src, then made read-only. */
+static void *ro_copy(const void *src, size_t len)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	void *p = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p, src, len);
+	if (mprotect(p, page, PROT_READ)) {
+		munmap(p, page);
+		return NULL;
+	}
+	return p;
+}
+
+/*
+ * Issue 8, defect 4: a WAIT whose copy-out faults consumes nothing; the
+ * coroutine and its exit code are still there for the next WAIT (one id,
+ * then WAIT_ANY).
+ */
+TEST_F(co, wait_efault_consumes_nothing)
+{
+	struct go3s_op prog[] = { OP(EXIT, 5, 0) };
+	struct go3s_wait w, *ro;
+	unsigned int id, got, state, flags;
+	int code, round;
+
+	for (round = 0; round < 2; round++) {
+		flags = round ? GO3S_WAIT_ANY : 0;
+		ASSERT_EQ(0, go3s_create(self->fd, prog, 1, 0, &id));
+		ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_COMPLETING,
+					      TRIES));
+		memset(&w, 0, sizeof(w));
+		w.size = sizeof(w);
+		w.flags = flags;
+		w.id = round ? 0 : id;
+		w.timeout_ns = GO3S_FOREVER;
+		ro = ro_copy(&w, sizeof(w));
+		ASSERT_TRUE(ro != NULL);
+		EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_WAIT, ro));
+		EXPECT_EQ(EFAULT, errno);
+		munmap(ro, sysconf(_SC_PAGESIZE));
+
+		got = round ? 0 : id;
+		ASSERT_EQ(0, go3s_wait(self->fd, flags, &got, 0, &state, &code))
+			TH_LOG("round %d: the failed WAIT consumed it: %s",
+			       round, strerror(errno));
+		EXPECT_EQ(id, got);
+		EXPECT_EQ(GO3S_CO_COMPLETING, state);
+		EXPECT_EQ(5, code);
+	}
+}
+
+/* Issue 8, defect 4: the same for read() into a read-only buffer. */
+TEST_F(co, read_efault_consumes_nothing)
+{
+	struct go3s_op prog[] = { OP(EXIT, 6, 0) };
+	struct go3s_event ev, *ro;
+	unsigned int id;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 1, 0, &id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_COMPLETING, TRIES));
+	memset(&ev, 0, sizeof(ev));
+	ro = ro_copy(&ev, sizeof(ev));
+	ASSERT_TRUE(ro != NULL);
+	EXPECT_EQ(-1, read(self->fd, ro, sizeof(*ro)));
+	EXPECT_EQ(EFAULT, errno);
+	munmap(ro, sysconf(_SC_PAGESIZE));
+
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(sizeof(ev), read(self->fd, &ev, sizeof(ev)))
+		TH_LOG("the failed read() consumed it: %s", strerror(errno));
+	EXPECT_EQ(id, ev.id);
+	EXPECT_EQ(6, ev.exit_code);
+}
+
+/*
+ * Issue 8, defect 4: a read() whose second record lands on a PROT_NONE page
+ * returns the first; the second is the next read()'s.
+ */
+TEST_F(co, read_partial_fault_keeps_the_rest)
+{
+	struct go3s_op prog[] = { OP(EXIT, 0, 0) };
+	long page = sysconf(_SC_PAGESIZE);
+	struct go3s_event *ev, next;
+	unsigned int ids[2], i;
+	char *map;
+
+	for (i = 0; i < 2; i++) {
+		prog[0].a = 10 + i;
+		ASSERT_EQ(0, go3s_create(self->fd, prog, 1, 0, &ids[i]));
+		ASSERT_EQ(0, go3s_await_state(self->fd, ids[i],
+					      GO3S_CO_COMPLETING, TRIES));
+	}
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(map != MAP_FAILED);
+	ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+	ev = (struct go3s_event *)(map + page - sizeof(*ev));
+	ASSERT_EQ(sizeof(*ev), read(self->fd, ev, 2 * sizeof(*ev)));
+	EXPECT_EQ(ids[0], ev->id);
+	EXPECT_EQ(10, ev->exit_code);
+	munmap(map, 2 * page);
+
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(sizeof(next), read(self->fd, &next, sizeof(next)))
+		TH_LOG("the faulting record was lost: %s", strerror(errno));
+	EXPECT_EQ(ids[1], next.id);
+	EXPECT_EQ(11, next.exit_code);
+}
+
+struct waiter {
+	int fd;
+	int ret;
+	int err;
+	unsigned int id;
+};
+
+static void *wait_any_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->id = 0;
+	w->ret = go3s_wait(w->fd, GO3S_WAIT_ANY, &w->id, GO3S_FOREVER, NULL,
+			   NULL);
+	w->err = errno;
+	return NULL;
+}
+
+/*
+ * Issue 8, defect 4: two threads in WAIT_ANY with no timeout and one
+ * coroutine: one gets it, the other ECHILD as wait4() gives, instead of
+ * sleeping for ever.  A hang is caught by the harness's timeout.
+ */
+TEST_F_TIMEOUT(co, wait_any_last_one_gives_echild, 60)
+{
+	struct go3s_op prog[] = { OP(SUSPEND, 0, 0), OP(EXIT, 3, 0) };
+	struct waiter w[2] = { { .fd = self->fd }, { .fd = self->fd } };
+	pthread_t t[2];
+	unsigned int id;
+	int i;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 2, 0, &id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_SUSPENDED, TRIES));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, wait_any_thread, &w[i]));
+	/* Give both a chance to block; either order is a valid test. */
+	usleep(100000);
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+	EXPECT_EQ(-1, w[0].ret + w[1].ret) TH_LOG("%d %d", w[0].ret, w[1].ret);
+	for (i = 0; i < 2; i++) {
+		if (!w[i].ret) {
+			EXPECT_EQ(id, w[i].id);
+		} else {
+			EXPECT_EQ(ECHILD, w[i].err);
+		}
+	}
+}
+
+#define RACE_ROUNDS 3000
+
+struct race {
+	int fd;
+	atomic_int stop;
+	atomic_uint created;
+	/* Ids returned by a successful CREATE, and ids reported as ended. */
+	unsigned char made[1u << 16];
+	unsigned char seen[1u << 16];
+	unsigned int bad;
+	unsigned int twice;
+};
+
+static void race_seen(struct race *r, unsigned int id)
+{
+	if (id >= sizeof(r->seen))
+		return;
+	if (__atomic_fetch_add(&r->seen[id], 1, __ATOMIC_RELAXED))
+		__atomic_fetch_add(&r->twice, 1, __ATOMIC_RELAXED);
+}
+
+/* Cancels and reaps the next ids before their creator returns. */
+static void *race_reaper(void *arg)
+{
+	struct race *r = arg;
+	struct go3s_event ev;
+	unsigned int id, i;
+
+	while (!atomic_load(&r->stop)) {
+		unsigned int base = atomic_load(&r->created);
+
+		for (i = 1; i <= 4; i++) {
+			go3s_id_ioctl(r->fd, GO3S_IOC_CANCEL, base + i);
+			id = base + i;
+			if (!go3s_wait(r->fd, 0, &id, 0, NULL, NULL))
+				race_seen(r, id);
+		}
+		id = 0;
+		if (!go3s_wait(r->fd, GO3S_WAIT_ANY, &id, 0, NULL, NULL))
+			race_seen(r, id);
+		if (read(r->fd, &ev, sizeof(ev)) == sizeof(ev))
+			race_seen(r, ev.id);
+	}
+	return NULL;
+}
+
+/*
+ * Issue 8, defect 2: a CREATE whose copy-out faults publishes nothing, and
+ * a published coroutine may be cancelled and reaped by another thread
+ * before CREATE returns.  Every coroutine is reported exactly once, and
+ * only those whose CREATE succeeded.  (KASAN reports the use-after-free of
+ * the old code; without KASAN a coroutine of a failed CREATE shows up.)
+ */
+TEST_F_TIMEOUT(co, create_races_reapers, 300)
+{
+	struct go3s_op prog[] = { OP(EXIT, 0, 0) };
+	struct go3s_create c, *ro;
+	struct go3s_event ev;
+	struct race *r;
+	unsigned int id, i, ok = 0, fault = 0;
+	pthread_t t[2];
+
+	r = calloc(1, sizeof(*r));
+	ASSERT_TRUE(r != NULL);
+	r->fd = self->fd;
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.ops = (uintptr_t)prog;
+	c.nr_ops = 1;
+	c.cpu = GO3S_CREATE_CPU_ANY;
+	c.priority = GO3S_CO_PRIO_NORMAL;
+	ro = ro_copy(&c, sizeof(c));
+	ASSERT_TRUE(ro != NULL);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, race_reaper, r));
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		if (i & 1) {
+			if (ioctl(self->fd, GO3S_IOC_CREATE, ro) == 0 ||
+			    errno != EFAULT)
+				r->bad++;
+			fault++;
+			continue;
+		}
+		if (go3s_create(self->fd, prog, 1, 0, &id)) {
+			r->bad++;
+			continue;
+		}
+		if (id < sizeof(r->made))
+			r->made[id] = 1;
+		atomic_store(&r->created, id);
+		ok++;
+	}
+	atomic_store(&r->stop, 1);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+	/* Reap what is left. */
+	for (;;) {
+		id = 0;
+		if (!go3s_wait(self->fd, GO3S_WAIT_ANY, &id, GO3S_FOREVER,
+			       NULL, NULL)) {
+			race_seen(r, id);
+			continue;
+		}
+		ASSERT_EQ(ECHILD, errno);
+		break;
+	}
+	EXPECT_EQ(-1, read(self->fd, &ev, sizeof(ev)));
+	EXPECT_EQ(0, r->bad);
+	EXPECT_EQ(0, r->twice);
+	for (i = 0; i < sizeof(r->seen); i++) {
+		EXPECT_EQ(r->made[i], r->seen[i]) TH_LOG("id %u: made %u seen %u",
+			i, r->made[i], r->seen[i]);
+		if (r->made[i] != r->seen[i])
+			break;
+	}
+	TH_LOG("%u created, %u faulted", ok, fault);
+	munmap(ro, sysconf(_SC_PAGESIZE));
+	free(r);
+}
+
+struct chan_race {
+	int fd;
+	atomic_int stop;
+	unsigned int seen;
+};
+
+/* Uses channel ids that a faulting CHAN_CREATE reserves for a moment. */
+static void *chan_race_user(void *arg)
+{
+	struct chan_race *r = arg;
+	struct go3s_op prog[] = { OP(RECV, 0, 0) };
+	unsigned int id, ch;
+
+	while (!atomic_load(&r->stop)) {
+		for (ch = 1; ch <= 2; ch++) {
+			prog[0].a = ch;
+			if (!go3s_create(r->fd, prog, 1, GO3S_CREATE_SUSPENDED,
+					 &id)) {
+				r->seen++;
+				go3s_id_ioctl(r->fd, GO3S_IOC_CANCEL, id);
+				go3s_wait(r->fd, 0, &id, GO3S_FOREVER, NULL,
+					  NULL);
+			}
+			if (!go3s_id_ioctl(r->fd, GO3S_IOC_CHAN_CLOSE, ch))
+				r->seen++;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Issue 8, defect 3: a CHAN_CREATE whose copy-out faults never shows its
+ * channel: programs and CHAN_CLOSE racing on the id it reserved see
+ * ENOENT, never a channel that is then freed under them.
+ */
+TEST_F_TIMEOUT(co, chan_create_fault_publishes_nothing, 300)
+{
+	struct go3s_chan_create c = { .size = sizeof(c) }, *ro;
+	struct chan_race r = { .fd = self->fd };
+	unsigned int i, bad = 0;
+	pthread_t t;
+
+	ro = ro_copy(&c, sizeof(c));
+	ASSERT_TRUE(ro != NULL);
+	ASSERT_EQ(0, pthread_create(&t, NULL, chan_race_user, &r));
+	for (i = 0; i < RACE_ROUNDS * 3; i++)
+		if (ioctl(self->fd, GO3S_IOC_CHAN_CREATE, ro) == 0 ||
+		    errno != EFAULT)
+			bad++;
+	atomic_store(&r.stop, 1);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, r.seen) TH_LOG("a channel of a failed CHAN_CREATE was used");
+	munmap(ro, sysconf(_SC_PAGESIZE));
+}
+
+static int get_info(int fd, struct go3s_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	return ioctl(fd, GO3S_IOC_GET_INFO, info);
+}
+
+/* Fill a session with the largest channels; return how many fit. */
+static unsigned int fill_with_channels(int fd, int *err)
+{
+	unsigned int n = 0, id;
+
+	while (!go3s_chan(fd, GO3S_CHAN_MAX_CAP, &id))
+		n++;
+	*err = errno;
+	return n;
+}
+
+/*
+ * Issue 8, defect 7: channel buffers count against the session's byte
+ * limit (the one that also bounds stacks): the largest channels run into
+ * ENOMEM where the limit says, and closing the session gives it back.
+ */
+TEST(chan_buffers_count_against_the_byte_limit)
+{
+	/* A 64-bit kernel keeps a pointer per buffered value. */
+	const unsigned long long per = GO3S_CHAN_MAX_CAP * 8ULL;
+	struct go3s_info info;
+	unsigned long long limit;
+	unsigned int n, again;
+	int fd, err;
+
+	fd = go3s_open();
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, get_info(fd, &info));
+	limit = info.max_session_stack_bytes;
+	if (info.max_stack_bytes < limit)
+		limit = info.max_stack_bytes;
+	if (limit / per >= info.max_session_coroutines)
+		SKIP(close(fd), "the channel count limit comes first");
+
+	n = fill_with_channels(fd, &err);
+	EXPECT_EQ(ENOMEM, err);
+	/* No more than the limit holds, and not far fewer (a page each). */
+	EXPECT_LE(n, limit / per) TH_LOG("%u channels of %llu bytes", n, per);
+	EXPECT_GT((n + 1) * (per + 4096), limit) TH_LOG("only %u channels", n);
+	ASSERT_EQ(0, close(fd));
+
+	/* Given back with the session: a new one fits as many again. */
+	fd = go3s_open();
+	ASSERT_GE(fd, 0);
+	again = fill_with_channels(fd, &err);
+	EXPECT_EQ(ENOMEM, err);
+	EXPECT_EQ(n, again);
+	ASSERT_EQ(0, close(fd));
+}
+
+/*
+ * Issue 8, defect 8: a process killed while it closes a session with a
+ * coroutine mid-run exits, and the device works on afterwards.
+ */
+TEST(kill_while_closing_a_busy_session)
+{
+	struct go3s_op spin[] = { OP(SPIN, 0, GO3S_SPIN_MAX_NS),
+				  OP(LOOP, 0, GO3S_LOOP_MAX) };
+	struct go3s_op quick[] = { OP(EXIT, 4, 0) };
+	struct go3s_info info;
+	int round, status, ready[2], fd, code;
+	unsigned int id;
+	pid_t pid;
+
+	for (round = 0; round < 20; round++) {
+		ASSERT_EQ(0, pipe(ready));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			unsigned int i, cid;
+			char c = 1;
+
+			fd = go3s_open();
+			if (fd < 0)
+				_exit(1);
+			for (i = 0; i < 64; i++)
+				if (go3s_create(fd, spin, 2, 0, &cid))
+					_exit(2);
+			if (go3s_await_state(fd, cid, GO3S_CO_ACTIVE, TRIES))
+				_exit(3);
+			if (write(ready[1], &c, 1) != 1)
+				_exit(4);
+			close(fd);
+			pause();
+			_exit(0);
+		}
+		close(ready[1]);
+		ASSERT_EQ(1, read(ready[0], &status, 1));
+		close(ready[0]);
+		/* Early or late in its close, as the round goes. */
+		usleep(round * 500);
+		ASSERT_EQ(0, kill(pid, SIGKILL));
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status)) TH_LOG("child status %#x", status);
+	}
+	fd = go3s_open();
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, get_info(fd, &info));
+	ASSERT_EQ(0, go3s_create(fd, quick, 1, 0, &id));
+	ASSERT_EQ(0, go3s_wait(fd, 0, &id, GO3S_FOREVER, NULL, &code));
+	EXPECT_EQ(4, code);
+	close(fd);
 }
 
 TEST(sessions_are_isolated)

@@ -5,9 +5,12 @@
  * Every ioctl takes a pointer to a struct whose first field is its size in
  * bytes, as the caller knows it (copy_struct_from_user() semantics): an older
  * caller passes a smaller struct, a newer caller a larger one whose unknown
- * tail must be zero.  Flags fields reject unknown bits with EINVAL.  Pointers
- * travel as __u64, times as __u64 nanoseconds.  Nothing the kernel copies out
- * contains a kernel pointer or uninitialised bytes.
+ * tail must be zero.  The size encoded in each command number is frozen at
+ * the struct's first version, so a struct that grows keeps its command; the
+ * kernel accepts any encoded size from the first version up.  read() records
+ * carry their size too.  Flags fields reject unknown bits with EINVAL.
+ * Pointers travel as __u64, times as __u64 nanoseconds.  Nothing the kernel
+ * copies out contains a kernel pointer or uninitialised bytes.
  */
 #ifndef _UAPI_GO3S_H
 #define _UAPI_GO3S_H
@@ -336,7 +339,9 @@ struct go3s_chan_create {
  * @id: the coroutine; it is gone once its event is read.
  * @state: %GO3S_CO_COMPLETING or %GO3S_CO_CANCELLED.
  * @exit_code: the program's exit code; -ECANCELED if cancelled.
- * @pad: zero.
+ * @size: bytes of this record, at least %GO3S_EVENT_SIZE_VER0.  A later
+ *        kernel may append fields: a reader steps to the next record by
+ *        @size and reads the fields it knows.
  * @created_ns: CLOCK_MONOTONIC time of GO3S_IOC_CREATE.
  * @ended_ns: CLOCK_MONOTONIC time it ended.
  * @run_ns: time it ran.
@@ -345,27 +350,36 @@ struct go3s_event {
 	__u32 id;
 	__u32 state;
 	__s32 exit_code;
-	__u32 pad;
+	__u32 size;
 	__u64 created_ns;
 	__u64 ended_ns;
 	__u64 run_ns;
 };
 
+#define GO3S_EVENT_SIZE_VER0	40
+
 /*
- * The size encoded in an ioctl number is the first version of its struct;
- * the kernel reads the real size from the struct's size field.
+ * The size encoded in an ioctl number is that of the first version of its
+ * struct, frozen: appending a field to the struct does not change the
+ * number.  The kernel reads the real size from the struct's size field and
+ * accepts any encoded size from the first version up.
  */
-#define GO3S_IOC_GET_INFO	_IOWR(GO3S_IOC_MAGIC, 0x00, struct go3s_info)
-#define GO3S_IOC_CREATE		_IOWR(GO3S_IOC_MAGIC, 0x01, struct go3s_create)
-#define GO3S_IOC_RESUME		_IOW(GO3S_IOC_MAGIC, 0x02, struct go3s_id_arg)
-#define GO3S_IOC_SUSPEND	_IOW(GO3S_IOC_MAGIC, 0x03, struct go3s_id_arg)
-#define GO3S_IOC_CANCEL		_IOW(GO3S_IOC_MAGIC, 0x04, struct go3s_id_arg)
-#define GO3S_IOC_WAIT		_IOWR(GO3S_IOC_MAGIC, 0x05, struct go3s_wait)
-#define GO3S_IOC_STATUS		_IOWR(GO3S_IOC_MAGIC, 0x06, struct go3s_status)
-#define GO3S_IOC_CPU_STATS	_IOWR(GO3S_IOC_MAGIC, 0x07, struct go3s_cpu_stats)
-#define GO3S_IOC_SET_PRIO	_IOW(GO3S_IOC_MAGIC, 0x08, struct go3s_set_prio)
-#define GO3S_IOC_CHAN_CREATE	_IOWR(GO3S_IOC_MAGIC, 0x09, struct go3s_chan_create)
-#define GO3S_IOC_CHAN_CLOSE	_IOW(GO3S_IOC_MAGIC, 0x0a, struct go3s_id_arg)
-#define GO3S_IOC_SET_AFFINITY	_IOW(GO3S_IOC_MAGIC, 0x0b, struct go3s_affinity)
+#define GO3S_IOWR_VER0(nr, size) \
+	_IOC(_IOC_READ | _IOC_WRITE, GO3S_IOC_MAGIC, (nr), (size))
+#define GO3S_IOW_VER0(nr, size) \
+	_IOC(_IOC_WRITE, GO3S_IOC_MAGIC, (nr), (size))
+
+#define GO3S_IOC_GET_INFO	GO3S_IOWR_VER0(0x00, GO3S_INFO_SIZE_VER0)
+#define GO3S_IOC_CREATE		GO3S_IOWR_VER0(0x01, GO3S_CREATE_SIZE_VER0)
+#define GO3S_IOC_RESUME		GO3S_IOW_VER0(0x02, GO3S_ID_ARG_SIZE_VER0)
+#define GO3S_IOC_SUSPEND	GO3S_IOW_VER0(0x03, GO3S_ID_ARG_SIZE_VER0)
+#define GO3S_IOC_CANCEL		GO3S_IOW_VER0(0x04, GO3S_ID_ARG_SIZE_VER0)
+#define GO3S_IOC_WAIT		GO3S_IOWR_VER0(0x05, GO3S_WAIT_SIZE_VER0)
+#define GO3S_IOC_STATUS		GO3S_IOWR_VER0(0x06, GO3S_STATUS_SIZE_VER0)
+#define GO3S_IOC_CPU_STATS	GO3S_IOWR_VER0(0x07, GO3S_CPU_STATS_SIZE_VER0)
+#define GO3S_IOC_SET_PRIO	GO3S_IOW_VER0(0x08, GO3S_SET_PRIO_SIZE_VER0)
+#define GO3S_IOC_CHAN_CREATE	GO3S_IOWR_VER0(0x09, GO3S_CHAN_CREATE_SIZE_VER0)
+#define GO3S_IOC_CHAN_CLOSE	GO3S_IOW_VER0(0x0a, GO3S_ID_ARG_SIZE_VER0)
+#define GO3S_IOC_SET_AFFINITY	GO3S_IOW_VER0(0x0b, GO3S_AFFINITY_SIZE_VER0)
 
 #endif /* _UAPI_GO3S_H */
