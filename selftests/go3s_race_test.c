@@ -734,7 +734,8 @@ static void storm_join(struct storm *s, struct worker *w, unsigned int n,
  * one), close its channels, and reap everything with WAIT_ANY until
  * ECHILD.  Then every id must have been created and reported equally
  * often, STATUS must know none of them, and read() must have nothing.
- * Return: 0, or -1 with @why filled in.
+ * Return: -1 (with @why) if the session could not be emptied, else the
+ * number of ids created and reported unequally (the first one in @why).
  */
 static int storm_drain(struct storm *s, char *why, size_t len)
 {
@@ -783,9 +784,7 @@ static int storm_drain(struct storm *s, char *why, size_t len)
 			return -1;
 		}
 	}
-	if (rc_ledger_check(s->lg, why, len))
-		return -1;
-	return 0;
+	return rc_ledger_check(s->lg, why, len);
 }
 
 /* A new session still works. */
@@ -803,27 +802,38 @@ static int fresh_session_works(void)
 	return ret ? -1 : 0;
 }
 
+/*
+ * Worker failures and ledger mismatches do not stop the storm: every
+ * session runs, and the counts tell how often each kind of defect hit.
+ */
 RACE_TEST(storm_one_session)
 {
-	unsigned int sessions = scale(RACE_STORM_SESSIONS), n;
+	unsigned int sessions = scale(RACE_STORM_SESSIONS), n, bad_sessions = 0;
 	unsigned int nthreads = RACE_STORM_THREADS;
 	unsigned long long seed = seed_of(), ops = 0, efault = 0;
-	unsigned long long created = 0, reported = 0;
+	unsigned long long created = 0, reported = 0, bad_ids = 0, fails = 0;
 	struct worker w[RACE_STORM_THREADS + 1];
 	struct storm s;
 	char why[512];
+	int bad;
 
 	TH_LOG("seed %llu (GO3S_RACE_SEED replays it)", seed);
 	for (n = 0; n < sessions; n++) {
 		ASSERT_EQ(0, storm_init(&s, nthreads));
-		s.ops = RACE_STORM_OPS;
+		s.ops = scale(RACE_STORM_OPS);
 		ASSERT_EQ(0, storm_start(&s, w, nthreads, 1, &seed));
 		storm_join(&s, w, nthreads, 1);
-		ASSERT_EQ(0, s.fails.n) TH_LOG("session %u: %u failures, first: %s",
-					       n, s.fails.n, s.fails.first);
-		ASSERT_EQ(0, storm_drain(&s, why, sizeof(why)))
-			TH_LOG("session %u: %s", n, why);
-		ASSERT_EQ(0, s.fails.n) TH_LOG("session %u: %s", n, s.fails.first);
+		bad = storm_drain(&s, why, sizeof(why));
+		ASSERT_LE(0, bad) TH_LOG("session %u: %s", n, why);
+		if (bad)
+			TH_LOG("session %u: %d ids unaccounted for, first: %s",
+			       n, bad, why);
+		if (s.fails.n)
+			TH_LOG("session %u: %u failures, first: %s", n,
+			       s.fails.n, s.fails.first);
+		bad_sessions += bad || s.fails.n;
+		bad_ids += bad;
+		fails += s.fails.n;
 		ops += s.nr_ops;
 		efault += s.nr_efault;
 		created += s.lg->nr_created;
@@ -834,8 +844,10 @@ RACE_TEST(storm_one_session)
 	}
 	TH_LOG("%u sessions x %u threads: %llu ops, %llu EFAULTs",
 	       sessions, nthreads, ops, efault);
-	TH_LOG("%llu coroutines, each reported once", created);
-	EXPECT_EQ(created, reported);
+	TH_LOG("%llu coroutines created, %llu reports", created, reported);
+	EXPECT_EQ(0, bad_sessions)
+		TH_LOG("%llu ids unaccounted for, %llu failed calls",
+		       bad_ids, fails);
 }
 
 /*
