@@ -39,6 +39,13 @@
 #define FAULT_MAX_NTH		4000	/* sites tried per call */
 #define FAULT_RANDOM_CALLS	3000
 #define FAULT_RANDOM_INTERVAL	7
+/*
+ * VmallocUsed may grow by a kernel thread's stack or two that the kernel
+ * starts meanwhile (a kworker: 32 KiB under KASAN).  A leak at one site
+ * of each_site_once hides in that slack, but random_failures fails each
+ * site hundreds of times, and kmemleak sees any leaked stack.
+ */
+#define VM_SLACK_KB		64
 
 static const char * const attrs[] = { "failslab", "fail_page_alloc" };
 
@@ -745,8 +752,8 @@ TEST_F_TIMEOUT(fault, each_site_once, 900)
 	}
 	ASSERT_EQ(0, warm_up());
 	vm1 = vmalloc_used(vm0);
-	EXPECT_LE(vm1, vm0) TH_LOG("VmallocUsed %llu kB before, %llu kB after",
-				   vm0, vm1);
+	EXPECT_LE(vm1, vm0 + VM_SLACK_KB)
+		TH_LOG("VmallocUsed %llu kB before, %llu kB after", vm0, vm1);
 
 	for (g = 0; g < ng; g++)
 		len += snprintf(line + len, sizeof(line) - len, " %s=%u/%u",
@@ -915,8 +922,8 @@ TEST_F_TIMEOUT(fault, random_failures, 900)
 	}
 	ASSERT_EQ(0, warm_up());
 	vm1 = vmalloc_used(vm0);
-	EXPECT_LE(vm1, vm0) TH_LOG("VmallocUsed %llu kB before, %llu kB after",
-				   vm0, vm1);
+	EXPECT_LE(vm1, vm0 + VM_SLACK_KB)
+		TH_LOG("VmallocUsed %llu kB before, %llu kB after", vm0, vm1);
 	printf("# random: calls=%u failslab=%llu fail_page_alloc=%llu interval=%u\n",
 	       FAULT_RANDOM_CALLS, injected[0], injected[1],
 	       FAULT_RANDOM_INTERVAL);
