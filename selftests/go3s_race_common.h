@@ -9,10 +9,12 @@
 #ifndef _GO3S_RACE_COMMON_H
 #define _GO3S_RACE_COMMON_H
 
+#include <linux/futex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "go3s_util.h"
 
@@ -190,6 +192,22 @@ static inline void rc_trap_unmap_remap(struct rc_trap *t, unsigned int i)
 	mmap(p, t->page, PROT_READ | PROT_WRITE,
 	     MAP_SHARED | MAP_FIXED_NOREPLACE, t->fd, (2 * i + 1) * t->page);
 }
+
+/*
+ * 32-bit glibc joins threads and sleeps on contended locks with the
+ * time32 futex syscall, which a kernel without CONFIG_COMPAT_32BIT_TIME
+ * does not have: glibc then aborts ("The futex facility returned an
+ * unexpected error code").  Return: 0 where that is so.
+ */
+static inline int rc_threads_work(void)
+{
+	int word = 0;
+
+	return syscall(SYS_futex, &word, FUTEX_WAKE, 1, NULL, NULL, 0) >= 0;
+}
+
+#define RC_NO_THREADS \
+	"no time32 futex for 32-bit programs (CONFIG_COMPAT_32BIT_TIME=n): glibc threads abort"
 
 static inline unsigned long long rc_now_ns(void)
 {

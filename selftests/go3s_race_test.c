@@ -269,6 +269,9 @@ RACE_TEST(wait_any_waiters_get_echild)
 	int fd = go3s_open();
 	unsigned int id;
 
+	if (!rc_threads_work())
+		SKIP(return, RC_NO_THREADS);
+
 	ASSERT_GE(fd, 0);
 	for (r = 0; r < rounds; r++) {
 		ASSERT_EQ(0, go3s_create(fd, prog, 1, GO3S_CREATE_SUSPENDED,
@@ -347,10 +350,11 @@ static unsigned int live(struct storm *s)
 	       __atomic_load_n(&s->lg->nr_reported, __ATOMIC_RELAXED);
 }
 
-/* A coroutine id to act on: a recent one, the next ones, or any. */
+/* A coroutine id to act on: a recent one, the next ones, or any; not 0. */
 static unsigned int target(struct storm *s, unsigned long long *seed)
 {
 	unsigned int last = __atomic_load_n(&s->lg->last_id, __ATOMIC_RELAXED);
+	unsigned int id;
 
 	switch (rc_below(seed, 4)) {
 	case 0:
@@ -358,8 +362,9 @@ static unsigned int target(struct storm *s, unsigned long long *seed)
 	case 1:
 		return 1 + rc_below(seed, last + 2);
 	default:
-		return __atomic_load_n(&s->recent[rc_below(seed, 64)],
-				       __ATOMIC_RELAXED);
+		id = __atomic_load_n(&s->recent[rc_below(seed, 64)],
+				     __ATOMIC_RELAXED);
+		return id ? id : last + 1;
 	}
 }
 
@@ -817,6 +822,9 @@ RACE_TEST(storm_one_session)
 	char why[512];
 	int bad;
 
+	if (!rc_threads_work())
+		SKIP(return, RC_NO_THREADS);
+
 	TH_LOG("seed %llu (GO3S_RACE_SEED replays it)", seed);
 	for (n = 0; n < sessions; n++) {
 		ASSERT_EQ(0, storm_init(&s, nthreads));
@@ -898,6 +906,9 @@ RACE_TEST(create_fault_vs_reapers)
 	struct storm s;
 	char why[512];
 	int ret;
+
+	if (!rc_threads_work())
+		SKIP(return, RC_NO_THREADS);
 
 	TH_LOG("seed %llu", seed);
 	ASSERT_EQ(0, storm_init(&s, 4));
@@ -999,6 +1010,9 @@ RACE_TEST(chan_create_fault_vs_users)
 	char why[512];
 	int ret;
 
+	if (!rc_threads_work())
+		SKIP(return, RC_NO_THREADS);
+
 	TH_LOG("seed %llu", seed);
 	ASSERT_EQ(0, storm_init(&s, 4));
 	for (i = 1; i < 4; i++) {
@@ -1057,6 +1071,9 @@ RACE_TEST(last_close_races_ioctls)
 	struct worker w[4];
 	struct storm s;
 
+	if (!rc_threads_work())
+		SKIP(return, RC_NO_THREADS);
+
 	TH_LOG("seed %llu", seed);
 	for (r = 0; r < rounds; r++) {
 		ASSERT_EQ(0, storm_init(&s, nthreads));
@@ -1083,6 +1100,9 @@ RACE_TEST(kill_during_ioctls)
 	unsigned int rounds = scale(RACE_KILL_ROUNDS), r;
 	unsigned long long seed = seed_of();
 	int status;
+
+	if (!rc_threads_work())
+		SKIP(return, RC_NO_THREADS);
 
 	for (r = 0; r < rounds; r++) {
 		unsigned long long child_seed = rc_rnd(&seed) | 1;
