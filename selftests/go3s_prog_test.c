@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kselftest for the workload-program interpreter: how long a program may
+ * hold its CPU between switches, and what a stray GO3S_IOC_RESUME does to
+ * an op that waits.
+ *
+ * Slices are measured by the kernel's own accounting (run_ns and switches
+ * of GO3S_IOC_STATUS), never by the wall clock of this test: the assertion
+ * is about the interpreter's rule, which uses the same clock as the
+ * accounting.  What can still inflate a slice is the host taking the CPU
+ * away from a QEMU guest in the middle of one; that only ever adds, so
+ * each program runs a few times and the best average counts.  A program
+ * that overruns its budget does so on every run.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include "go3s_util.h"
+#include "kselftest_harness.h"
+
+/* Liveness bound for state polling (1 ms each): not a timing assertion. */
+#define TRIES 60000
+
+/* The run loop's budget for one pass (§3), which no program may overrun. */
+#define BUDGET_NS 2000000ULL
+
+FIXTURE(prog) {
+	int fd;
+};
+
+FIXTURE_SETUP(prog)
+{
+	self->fd = go3s_open();
+	ASSERT_GE(self->fd, 0) TH_LOG("open: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(prog)
+{
+	close(self->fd);
+}
+
+/*
+ * Run @ops (ending in SUSPEND then EXIT 7) to its SUSPEND, read its
+ * accounting there (WAIT would reap it), then let it finish.  Returns
+ * the average run time per switch.
+ */
+static unsigned long long slice_ns(struct __test_metadata *_metadata, int fd,
+				   const struct go3s_op *ops, unsigned int nr)
+{
+	struct go3s_status st;
+	unsigned int id, state;
+	int code;
+
+	ASSERT_EQ(GO3S_OP_SUSPEND, ops[nr - 2].code);
+	ASSERT_EQ(0, go3s_create(fd, ops, nr, 0, &id));
+	ASSERT_EQ(0, go3s_await_state(fd, id, GO3S_CO_SUSPENDED, TRIES));
+	ASSERT_EQ(0, go3s_status(fd, id, &st));
+	EXPECT_EQ(nr - 2, st.pc);
+	ASSERT_EQ(0, go3s_id_ioctl(fd, GO3S_IOC_RESUME, id));
+	ASSERT_EQ(0, go3s_wait(fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(7, code);
+	ASSERT_GT(st.switches, 0);
+	TH_LOG("run %llu us in %llu switches: %llu us per switch",
+	       st.run_ns / 1000, st.switches, st.run_ns / st.switches / 1000);
+	return st.run_ns / st.switches;
+}
+
+#define RUNS 3
+
+static unsigned long long best_slice_ns(struct __test_metadata *_metadata,
+					int fd, const struct go3s_op *ops,
+					unsigned int nr)
+{
+	unsigned long long best = ~0ULL, ns;
+	int i;
+
+	for (i = 0; i < RUNS; i++) {
+		ns = slice_ns(_metadata, fd, ops, nr);
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+/*
+ * Defect 6: spins shorter than the old per-op slice (200 us) in a loop.
+ * Only the op counter (every 64 ops) used to yield: ~57 spins of 150 us,
+ * 8.5 ms in softirq between switches.
+ */
+TEST_F(prog, short_spins_stay_within_the_budget)
+{
+	struct go3s_op prog[] = {
+		OP(SPIN, 0, 150000), OP(SPIN, 0, 150000),
+		OP(SPIN, 0, 150000), OP(SPIN, 0, 150000),
+		OP(SPIN, 0, 150000), OP(SPIN, 0, 150000),
+		OP(SPIN, 0, 150000), OP(SPIN, 0, 150000),
+		OP(LOOP, 0, 39),	/* 320 spins, 48 ms */
+		OP(SUSPEND, 0, 0), OP(EXIT, 7, 0),
+	};
+
+	EXPECT_LT(best_slice_ns(_metadata, self->fd, prog, ARRAY_SIZE(prog)),
+		  BUDGET_NS);
+}
+
+/* One spin of 100 us in a loop of a few hundred. */
+TEST_F(prog, a_loop_of_one_short_spin_stays_within_the_budget)
+{
+	struct go3s_op prog[] = {
+		OP(SPIN, 0, 100000), OP(LOOP, 0, 299),
+		OP(SUSPEND, 0, 0), OP(EXIT, 7, 0),
+	};
+
+	EXPECT_LT(best_slice_ns(_metadata, self->fd, prog, ARRAY_SIZE(prog)),
+		  BUDGET_NS);
+}
+
+/*
+ * Thousands of cheap ops that never switch on their own: a buffered
+ * channel the program feeds and drains itself, in nested loops.
+ */
+TEST_F(prog, cheap_ops_stay_within_the_budget)
+{
+	unsigned int ch;
+
+	ASSERT_EQ(0, go3s_chan(self->fd, 4, &ch));
+	struct go3s_op prog[] = {
+		OP(SEND, ch, 1), OP(SEND, ch, 2), OP(RECV, ch, 0),
+		OP(RECV, ch, 0), OP(SPIN, 0, 1000),
+		OP(LOOP, 0, 9),		/* inner: 60 ops */
+		OP(LOOP, 0, 99),	/* outer: 6,000 ops */
+		OP(SUSPEND, 0, 0), OP(EXIT, 7, 0),
+	};
+
+	EXPECT_LT(best_slice_ns(_metadata, self->fd, prog, ARRAY_SIZE(prog)),
+		  BUDGET_NS);
+}
+
+TEST_HARNESS_MAIN
