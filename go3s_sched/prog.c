@@ -305,6 +305,29 @@ static int go3s_prog_spin(struct go3s_prog_slice *sl, u64 ns)
 	}
 }
 
+/*
+ * A SLEEP op lasts @ns whatever wakes its coroutine early.  go3s_sleep()
+ * returns -EINTR for an early go3s_resume() (GO3S_IOC_RESUME of a sleeping
+ * program); the op absorbs that stray wakeup, as channel ops do, and
+ * sleeps again until its deadline.  Cancellation still ends it with
+ * -ECANCELED.  Each -EINTR consumes one wakeup, so this ends.
+ */
+static int go3s_prog_sleep(u64 ns)
+{
+	u64 deadline = ktime_get_ns() + ns, now;
+	int ret;
+
+	for (;;) {
+		ret = go3s_sleep(ns);
+		if (ret != -EINTR)
+			return ret;
+		now = ktime_get_ns();
+		if (now >= deadline)
+			return 0;
+		ns = deadline - now;
+	}
+}
+
 /**
  * go3s_prog_run() - interpret a program: the body of a user coroutine
  * @arg: the &struct go3s_prog
@@ -347,7 +370,7 @@ int go3s_prog_run(void *arg)
 			ret = go3s_prog_spin(&sl, op->b);
 			break;
 		case GO3S_OP_SLEEP:
-			ret = go3s_sleep(op->b);
+			ret = go3s_prog_sleep(op->b);
 			break;
 		case GO3S_OP_SUSPEND:
 			ret = go3s_suspend();

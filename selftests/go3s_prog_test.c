@@ -136,4 +136,54 @@ TEST_F(prog, cheap_ops_stay_within_the_budget)
 		  BUDGET_NS);
 }
 
+/*
+ * Defect 10: a GO3S_IOC_RESUME that finds the program asleep is a stray
+ * wakeup; the SLEEP op absorbs it (as channel ops do) and sleeps on to
+ * its deadline instead of ending the program with -EINTR.
+ */
+TEST_F(prog, stray_resume_does_not_end_a_sleep)
+{
+	struct go3s_op prog[] = { OP(SLEEP, 0, 500000000), OP(EXIT, 7, 0) };
+	struct go3s_status st;
+	unsigned int id, state, i;
+	int code, tries;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 2, 0, &id));
+	for (i = 0, tries = TRIES; i < 5 && tries > 0; tries--) {
+		ASSERT_EQ(0, go3s_status(self->fd, id, &st));
+		if (st.state >= GO3S_CO_COMPLETING || st.pc != 0)
+			break;		/* past the sleep: ended, or at EXIT */
+		if (st.state == GO3S_CO_SUSPENDED) {
+			/* Asleep: wake it early (unless it just ended). */
+			if (go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id))
+				break;
+			i++;
+			usleep(10000);
+		} else {
+			usleep(1000);
+		}
+	}
+	EXPECT_GT(i, 0) TH_LOG("never found it asleep");
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(7, code) TH_LOG("a stray resume ended the sleep: %d", code);
+}
+
+/* Cancelling a sleep still ends it at once. */
+TEST_F(prog, cancel_ends_a_sleep)
+{
+	struct go3s_op prog[] = { OP(SLEEP, 0, 3600000000000ULL),
+				  OP(EXIT, 7, 0) };
+	unsigned int id, state;
+	int code;
+
+	ASSERT_EQ(0, go3s_create(self->fd, prog, 2, 0, &id));
+	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_SUSPENDED, TRIES));
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_RESUME, id));
+	ASSERT_EQ(0, go3s_id_ioctl(self->fd, GO3S_IOC_CANCEL, id));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_CANCELLED, state);
+	EXPECT_EQ(-ECANCELED, code);
+}
+
 TEST_HARNESS_MAIN
