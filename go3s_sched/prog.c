@@ -94,8 +94,12 @@ static int go3s_op_check(const struct go3s_op *ops, u32 i)
 	case GO3S_OP_LOOP:
 		if (op->a >= i || !op->b || op->b > GO3S_LOOP_MAX)
 			return -EINVAL;
-		/* A loop between target and here must not reach before it. */
-		for (j = op->a + 1; j < i; j++)
+		/*
+		 * Loops nest: every loop from the target (itself possibly a
+		 * loop op) up to here lies within this one, so none of them
+		 * may jump before the target.
+		 */
+		for (j = op->a; j < i; j++)
 			if (ops[j].code == GO3S_OP_LOOP && ops[j].a < op->a)
 				return -EINVAL;
 		return 0;

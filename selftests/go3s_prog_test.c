@@ -186,4 +186,33 @@ TEST_F(prog, cancel_ends_a_sleep)
 	EXPECT_EQ(-ECANCELED, code);
 }
 
+/*
+ * Defect 10: loops must nest.  A loop whose target is another loop op
+ * overlaps it (bodies [1..2] and [0..1]); the validator let it through.
+ */
+TEST_F(prog, overlapping_loops_are_rejected)
+{
+	struct go3s_op onto_loop[] = {
+		OP(YIELD, 0, 0), OP(LOOP, 0, 2), OP(LOOP, 1, 2),
+	};
+	struct go3s_op crossing[] = {
+		OP(YIELD, 0, 0), OP(YIELD, 0, 0),
+		OP(LOOP, 0, 2), OP(LOOP, 1, 2),
+	};
+	struct go3s_op nested[] = {
+		OP(YIELD, 0, 0), OP(LOOP, 0, 2), OP(LOOP, 0, 2),
+	};
+	unsigned int id, state;
+	int code;
+
+	EXPECT_EQ(-1, go3s_create(self->fd, onto_loop, 3, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, go3s_create(self->fd, crossing, 4, 0, &id));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, go3s_create(self->fd, nested, 3, 0, &id));
+	ASSERT_EQ(0, go3s_wait(self->fd, 0, &id, GO3S_FOREVER, &state, &code));
+	EXPECT_EQ(GO3S_CO_COMPLETING, state);
+	EXPECT_EQ(0, code);
+}
+
 TEST_HARNESS_MAIN
