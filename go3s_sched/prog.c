@@ -12,6 +12,7 @@
 #include <linux/errno.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
@@ -20,13 +21,37 @@
 #include "sched.h"
 
 /*
- * The longest a program runs without passing a suspension point: a spin
- * yields after GO3S_PROG_SLICE_NS of busy work, and any run of
- * GO3S_PROG_SLICE_OPS ops that did not switch (sends into a buffered
- * channel, loops) ends in a yield.  Both keep a program inside the run
- * loop's budget and make cancellation take effect promptly.
+ * DOC: slices
+ *
+ * A program's body runs in the run loop (softirq, or go3s/N with bottom
+ * halves disabled), which can end its pass only when the program switches.
+ * So the interpreter measures its slice, the time since its coroutine was
+ * last switched in, across ops: before every op and inside spins, it
+ * yields once the slice reaches GO3S_PROG_SLICE_NS.  A switch is seen as a
+ * change of the coroutine's switch count (go3s_co.switches, bumped by the
+ * scheduler each time it switches the coroutine out), not by which calls
+ * the interpreter made: a channel op or a suspend with a wakeup pending
+ * returns without switching, and must not start a new slice.
+ *
+ * GO3S_PROG_SLICE_NS is a quarter of the pass budget (GO3S_BUDGET_NS, 2 ms):
+ * a pass checks its budget only at switches, so it can overrun by one slice
+ * (at most 2.5 ms in all), several programs on one CPU each get a turn
+ * within a pass, and a cancellation takes effect within half a millisecond;
+ * a switch costs about a microsecond, so the yields cost well under 1%.
+ *
+ * Slices and spins are timed with sched_clock(), the clock the scheduler
+ * accounts run time with (GO3S_IOC_STATUS run_ns): one CPU's raw clock is
+ * exact for differences taken on that CPU, and every difference here is
+ * (the coroutine runs with bottom halves disabled, and a move to another
+ * CPU would be a switch, which starts a new slice); it is also cheap,
+ * where ktime_get_ns() may read an emulated HPET (QEMU with an unstable
+ * TSC), slow enough to distort a spin.
+ *
+ * GO3S_PROG_SLICE_OPS is a backstop: a run of that many ops without a
+ * switch ends in a yield however little time it took, so a program's
+ * progress never depends on the clock alone.
  */
-#define GO3S_PROG_SLICE_NS	(200 * NSEC_PER_USEC)
+#define GO3S_PROG_SLICE_NS	(500 * NSEC_PER_USEC)
 #define GO3S_PROG_SLICE_OPS	64
 
 /**
@@ -69,8 +94,12 @@ static int go3s_op_check(const struct go3s_op *ops, u32 i)
 	case GO3S_OP_LOOP:
 		if (op->a >= i || !op->b || op->b > GO3S_LOOP_MAX)
 			return -EINVAL;
-		/* A loop between target and here must not reach before it. */
-		for (j = op->a + 1; j < i; j++)
+		/*
+		 * Loops nest: every loop from the target (itself possibly a
+		 * loop op) up to here lies within this one, so none of them
+		 * may jump before the target.
+		 */
+		for (j = op->a; j < i; j++)
 			if (ops[j].code == GO3S_OP_LOOP && ops[j].a < op->a)
 				return -EINVAL;
 		return 0;
@@ -206,26 +235,100 @@ int go3s_prog_request_suspend(struct go3s_prog *p, unsigned int state)
 	}
 }
 
-/* Busy work for @ns, yielding every GO3S_PROG_SLICE_NS of it. */
-static int go3s_prog_spin(u64 ns)
+/**
+ * struct go3s_prog_slice - the running program's time on its CPU
+ * @co: its coroutine.
+ * @switches: @co's switch count when the slice began.
+ * @start: clock when the slice began.
+ * @ops: ops run in the slice.
+ */
+struct go3s_prog_slice {
+	struct go3s_co *co;
+	u64 switches;
+	u64 start;
+	unsigned int ops;
+};
+
+static void go3s_prog_slice_start(struct go3s_prog_slice *sl, u64 now)
 {
-	u64 start = ktime_get_ns(), now, spun;
+	/*
+	 * Written by this coroutine's scheduler while the coroutine is
+	 * switched out, so never concurrently with this read.
+	 */
+	sl->switches = sl->co->switches;
+	sl->start = now;
+	sl->ops = 0;
+}
+
+/* The interpreter's clock; see DOC: slices. */
+static u64 go3s_prog_clock(void)
+{
+	return sched_clock();
+}
+
+/* Nanoseconds since the coroutine was last switched in, at @now. */
+static u64 go3s_prog_slice_ns(struct go3s_prog_slice *sl, u64 now)
+{
+	if (sl->co->switches != sl->switches)
+		go3s_prog_slice_start(sl, now);
+	/* A step backwards counts as zero. */
+	return now > sl->start ? now - sl->start : 0;
+}
+
+/* Yield, and count a new slice from now. */
+static int go3s_prog_yield(struct go3s_prog_slice *sl)
+{
+	int ret = go3s_yield();
+
+	go3s_prog_slice_start(sl, go3s_prog_clock());
+	return ret;
+}
+
+/* @ns of busy work, yielding whenever the slice is used up. */
+static int go3s_prog_spin(struct go3s_prog_slice *sl, u64 ns)
+{
+	u64 t = go3s_prog_clock(), now, d;
 	int ret;
 
 	for (;;) {
-		now = ktime_get_ns();
-		spun = now - start;
-		if (spun >= ns)
+		now = go3s_prog_clock();
+		d = now > t ? now - t : 0;
+		t = now;
+		if (d >= ns)
 			return 0;
-		if (spun >= GO3S_PROG_SLICE_NS) {
-			ns -= spun;
-			ret = go3s_yield();
+		ns -= d;
+		if (go3s_prog_slice_ns(sl, now) >= GO3S_PROG_SLICE_NS) {
+			ret = go3s_prog_yield(sl);
 			if (ret)
 				return ret;
-			start = ktime_get_ns();
+			/* Time off the CPU is not busy work. */
+			t = go3s_prog_clock();
 			continue;
 		}
 		cpu_relax();
+	}
+}
+
+/*
+ * A SLEEP op lasts @ns whatever wakes its coroutine early.  go3s_sleep()
+ * returns -EINTR for an early go3s_resume() (GO3S_IOC_RESUME of a sleeping
+ * program); the op absorbs that stray wakeup, as channel ops do, and
+ * sleeps again until its deadline.  Cancellation still ends it with
+ * -ECANCELED.  Each -EINTR consumes one wakeup, so this ends.
+ */
+static int go3s_prog_sleep(u64 ns)
+{
+	u64 deadline = ktime_get_ns() + ns, now;
+	int ret;
+
+	for (;;) {
+		ret = go3s_sleep(ns);
+		if (ret != -EINTR)
+			return ret;
+		now = ktime_get_ns();
+		if (now >= deadline)
+			return 0;
+		ns = deadline - now;
 	}
 }
 
@@ -239,25 +342,25 @@ static int go3s_prog_spin(u64 ns)
  */
 int go3s_prog_run(void *arg)
 {
+	struct go3s_prog_slice sl = { .co = go3s_current() };
 	struct go3s_prog *p = arg;
-	unsigned int since = 0;
 	const struct go3s_op *op;
 	u32 pc = 0;
 	void *val;
 	int ret;
 
+	go3s_prog_slice_start(&sl, go3s_prog_clock());
 	while (pc < p->nr) {
 		op = &p->ops[pc];
 		WRITE_ONCE(p->pc, pc);
 		ret = 0;
 		if (atomic_read(&p->suspend_req) &&
-		    atomic_xchg(&p->suspend_req, 0)) {
+		    atomic_xchg(&p->suspend_req, 0))
 			ret = go3s_suspend();
-			since = 0;
-		} else if (++since >= GO3S_PROG_SLICE_OPS) {
-			ret = go3s_yield();
-			since = 0;
-		}
+		else if (go3s_prog_slice_ns(&sl, go3s_prog_clock()) >=
+			 GO3S_PROG_SLICE_NS ||
+			 ++sl.ops > GO3S_PROG_SLICE_OPS)
+			ret = go3s_prog_yield(&sl);
 		if (ret)
 			return ret;
 
@@ -265,14 +368,13 @@ int go3s_prog_run(void *arg)
 		case GO3S_OP_EXIT:
 			return (s32)op->a;
 		case GO3S_OP_YIELD:
-			ret = go3s_yield();
-			since = 0;
+			ret = go3s_prog_yield(&sl);
 			break;
 		case GO3S_OP_SPIN:
-			ret = go3s_prog_spin(op->b);
+			ret = go3s_prog_spin(&sl, op->b);
 			break;
 		case GO3S_OP_SLEEP:
-			ret = go3s_sleep(op->b);
+			ret = go3s_prog_sleep(op->b);
 			break;
 		case GO3S_OP_SUSPEND:
 			ret = go3s_suspend();

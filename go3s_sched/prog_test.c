@@ -32,6 +32,8 @@ static void go3s_test_prog_good(struct kunit *test)
 		OP(LOOP, 0, 2),		/* outer: 0..3 */
 		OP(YIELD, 0, 0),
 		OP(LOOP, 4, 1),		/* after the outer one */
+		OP(LOOP, 4, 1),		/* around that one, same start */
+		OP(LOOP, 0, 1),		/* around everything */
 	};
 	const struct go3s_op one = OP(EXIT, 0, 0);
 
@@ -102,11 +104,38 @@ static void go3s_test_prog_loops(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, validate(cross, 4), -EINVAL);
 }
 
+/*
+ * A loop whose target is itself a loop op overlaps it: bodies [1..2] and
+ * [0..1].  The validator used to look at the loops strictly after the
+ * target only; the fuzzer (selftests/fuzz, prog_validate) found this one,
+ * [SEND, LOOP 0, LOOP 1], in about 14,000 to 59,000 runs.
+ */
+static void go3s_test_prog_loop_onto_loop(struct kunit *test)
+{
+	const struct go3s_op onto[] = {
+		OP(YIELD, 0, 0), OP(LOOP, 0, 2), OP(LOOP, 1, 2) };
+	const struct go3s_op found[] = {
+		OP(SEND, 1, 1), OP(LOOP, 0, 9), OP(LOOP, 1, 6488064) };
+	/* Further out: the target loop is nested in a third one. */
+	const struct go3s_op deep[] = {
+		OP(YIELD, 0, 0), OP(YIELD, 0, 0), OP(LOOP, 1, 2),
+		OP(LOOP, 0, 2), OP(LOOP, 2, 2) };
+	/* Same start, one inside the other: nested, legal. */
+	const struct go3s_op same[] = {
+		OP(YIELD, 0, 0), OP(LOOP, 0, 2), OP(LOOP, 0, 2) };
+
+	KUNIT_EXPECT_EQ(test, validate(onto, ARRAY_SIZE(onto)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate(found, ARRAY_SIZE(found)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate(deep, ARRAY_SIZE(deep)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate(same, ARRAY_SIZE(same)), 0);
+}
+
 static struct kunit_case go3s_prog_cases[] = {
 	KUNIT_CASE(go3s_test_prog_good),
 	KUNIT_CASE(go3s_test_prog_length),
 	KUNIT_CASE(go3s_test_prog_operands),
 	KUNIT_CASE(go3s_test_prog_loops),
+	KUNIT_CASE(go3s_test_prog_loop_onto_loop),
 	{}
 };
 
