@@ -173,12 +173,20 @@ struct go3s_prog *go3s_prog_load(const struct go3s_op __user *uops, u32 nr,
 		if (p->ops[i].code != GO3S_OP_SEND &&
 		    p->ops[i].code != GO3S_OP_RECV)
 			continue;
-		/* Session channels leave the xarray only when it closes. */
+		/*
+		 * The reference is taken under the xarray's lock, so this does
+		 * not rely on published channels staying until the session
+		 * ends (session.c).
+		 */
+		xa_lock(chans);
 		ch = xa_load(chans, p->ops[i].a);
+		if (ch)
+			go3s_chan_get(ch);
+		xa_unlock(chans);
 		ret = -ENOENT;
 		if (!ch)
 			goto err;
-		p->chans[i] = go3s_chan_get(ch);
+		p->chans[i] = ch;
 	}
 	return p;
 err:

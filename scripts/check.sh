@@ -134,6 +134,15 @@ else
 	fail selftests-build
 fi
 
+stage "libFuzzer: the validator and the ioctl decoding, in user space"
+if "$here/fuzz.sh" >"$B/fuzz.log" 2>&1; then
+	grep '^PASS' "$B/fuzz.log" | sed 's/: .*//' >>"$R"
+else
+	grep -E '^(PASS|FAIL)' "$B/fuzz.log" | sed 's/: .*//' >>"$R"
+	cat "$B/fuzz.log" >&2
+fi
+grep -E '^(PASS|FAIL)' "$B/fuzz.log" >&2
+
 stage "dkms against $(go3s_deb61_release)"
 if "$here/dkms.sh" check "$(go3s_deb61_release)" >"$B/dkms.log" 2>&1; then
 	pass dkms/deb61

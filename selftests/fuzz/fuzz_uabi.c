@@ -8,7 +8,11 @@
  * bytes 1-2, how many bytes of the argument are readable (little endian);
  * bytes 3-4, how many are writable on the way out; the rest is the
  * argument as user space passes it.  A fault is any access beyond the
- * readable or writable part (shim/linux/uaccess.h).
+ * readable or writable part (shim/linux/uaccess.h).  Bytes 1-4 read as
+ * one word are also an ioctl command number for go3s_uabi_lookup(), the
+ * table lookup every ioctl goes through, checked against a model of the
+ * dispatch rules (magic, number in the table, exact direction, encoded
+ * size at least the first version).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +31,40 @@ static int uabi_out(void *uarg, u32 usize, void *karg, size_t ksize)
 	return go3s_copy_out(uarg, usize, karg, ksize);
 }
 
-/* Largest size field accepted (issue 8 defect 13 may drop this cap). */
-#define USIZE_MAX	4096u
+/* A table like session.c's: a row per struct, at its index. */
+static long fuzz_handler(struct go3s_session *s, void *karg,
+			 struct go3s_uabi_out *out)
+{
+	return 0;
+}
+
+#define ROW(nr, dir, t, v)	GO3S_IOC_ROW(nr, dir, struct t, v, fuzz_handler)
+static const struct go3s_ioc_desc table[] = {
+	ROW(0, _IOC_READ | _IOC_WRITE, go3s_info, GO3S_INFO_SIZE_VER0),
+	ROW(1, _IOC_READ | _IOC_WRITE, go3s_create, GO3S_CREATE_SIZE_VER0),
+	ROW(2, _IOC_WRITE, go3s_affinity, GO3S_AFFINITY_SIZE_VER0),
+	ROW(3, _IOC_WRITE, go3s_id_arg, GO3S_ID_ARG_SIZE_VER0),
+	/* 4 is a hole, as a retired command would leave. */
+	ROW(5, _IOC_READ | _IOC_WRITE, go3s_wait, GO3S_WAIT_SIZE_VER0),
+};
+
+static void check_lookup(unsigned int cmd)
+{
+	const struct go3s_ioc_desc *d, *want = NULL;
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (_IOC_TYPE(cmd) == GO3S_IOC_MAGIC && nr < ARRAY_SIZE(table) &&
+	    table[nr].fn && _IOC_DIR(cmd) == table[nr].dir &&
+	    _IOC_SIZE(cmd) >= table[nr].ver0)
+		want = &table[nr];
+	d = go3s_uabi_lookup(table, ARRAY_SIZE(table), cmd);
+	if (d != want) {
+		fprintf(stderr, "uabi lookup of %#x: got row %ld, want %ld\n",
+			cmd, d ? (long)(d - table) : -1L,
+			want ? (long)(want - table) : -1L);
+		abort();
+	}
+}
 
 #define S(t, v)	{ sizeof(struct t), v, #t }
 static const struct {
@@ -67,7 +103,7 @@ static int ref_in(const unsigned char *u, size_t readable, size_t ksize,
 	if (readable < sizeof(u32))
 		return -EFAULT;
 	memcpy(&usize, u, sizeof(usize));
-	if (usize < ver0 || usize > USIZE_MAX)
+	if (usize < ver0)
 		return -EINVAL;
 	/* An unknown tail must be zero; it is read up to its first non-zero. */
 	for (i = ksize; i < usize; i++) {
@@ -90,6 +126,8 @@ int fuzz_one(const unsigned char *data, size_t size)
 
 	if (size < 5)
 		return -1;
+	check_lookup(data[1] | data[2] << 8 | data[3] << 16 |
+		     (unsigned int)data[4] << 24);
 	i = data[0] % ARRAY_SIZE(structs);
 	ksize = structs[i].ksize;
 	ver0 = structs[i].ver0;
