@@ -139,6 +139,131 @@ static void go3s_test_suspend_resume_race(struct kunit *test)
 }
 
 /*
+ * Lone sleeper (issue 8, defect 1): a coroutine alone on its CPU parks and
+ * a kernel thread on another CPU resumes it, GO3S_T_LONE_ROUNDS times.  Each
+ * round ends the sleeper's CPU's pass with an empty queue, so every resume
+ * races the loop clearing its pending flag: a lost kick strands the
+ * coroutine on its queue.  Each round waits at most GO3S_T_LONE_WAIT for
+ * the coroutine to park again; that bound detects a hang, it is not a
+ * timing assertion.  The count is a module parameter (lone_sleeper_rounds)
+ * so a slow kernel can run fewer; the default is the million the issue
+ * asks for.
+ */
+#define GO3S_T_LONE_WAIT	(10 * HZ)
+
+static unsigned int go3s_t_lone_rounds = 1000000;
+module_param_named(lone_sleeper_rounds, go3s_t_lone_rounds, uint, 0444);
+MODULE_PARM_DESC(lone_sleeper_rounds,
+		 "resumes of the lone-sleeper KUnit case (default 1000000)");
+
+struct go3s_t_lone {
+	struct go3s_co *co;
+	unsigned int rounds;
+	atomic_t woken;			/* suspends that returned */
+	unsigned int stuck;		/* round that timed out, or rounds */
+	unsigned int stuck_state;
+	bool stuck_on_cpu;
+	struct completion done;
+};
+
+static int go3s_t_lone_body(void *arg)
+{
+	struct go3s_t_lone *l = arg;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < l->rounds; i++) {
+		ret = go3s_suspend();
+		if (ret)
+			return ret;
+		atomic_inc(&l->woken);
+	}
+	return 0;
+}
+
+static int go3s_t_lone_nop(void *arg)
+{
+	return 0;
+}
+
+static int go3s_t_lone_waker(void *arg)
+{
+	struct go3s_t_lone *l = arg;
+	unsigned long deadline;
+	unsigned int i, spins;
+
+	for (i = 0; i < l->rounds; i++) {
+		/* Parked again after i resumes. */
+		deadline = jiffies + GO3S_T_LONE_WAIT;
+		spins = 0;
+		while (atomic_read(&l->woken) != i ||
+		       go3s_state(l->co) != GO3S_STATE_SUSPENDED) {
+			if (!(++spins % 64)) {
+				cond_resched();
+				if (time_after(jiffies, deadline)) {
+					l->stuck_state = go3s_state(l->co);
+					l->stuck_on_cpu = go3s_on_cpu(l->co);
+					l->stuck = i;
+					goto out;
+				}
+			}
+			cpu_relax();
+		}
+		go3s_resume(l->co);
+	}
+	l->stuck = l->rounds;
+out:
+	complete(&l->done);
+	return 0;
+}
+
+static void go3s_test_lone_sleeper(struct kunit *test)
+{
+	struct go3s_t_lone *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	int cpu = go3s_test_cpu(1), wcpu = go3s_test_cpu(2);
+	struct task_struct *t;
+	struct go3s_co *other;
+	u64 t0;
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	if (cpu == wcpu)
+		kunit_skip(test, "needs two CPUs");
+	l->rounds = go3s_t_lone_rounds;
+	init_completion(&l->done);
+	l->co = go3s_test_spawn(test, go3s_t_lone_body, l, cpu, 0);
+	t = kthread_create_on_cpu(go3s_t_lone_waker, l, wcpu, "go3s_lone/%u");
+	if (IS_ERR(t)) {
+		go3s_cancel(l->co);
+		go3s_test_join_put(test, l->co);
+		KUNIT_FAIL(test, "kthread: %pe", t);
+		return;
+	}
+	t0 = ktime_get_ns();
+	wake_up_process(t);
+	/* The waker bounds every round itself. */
+	wait_for_completion(&l->done);
+	if (l->stuck != l->rounds) {
+		KUNIT_FAIL(test,
+			   "coroutine on CPU %d not parked again %us after resume %u (state %u, %s): lost kick?",
+			   cpu, GO3S_T_LONE_WAIT / HZ, l->stuck,
+			   l->stuck_state,
+			   l->stuck_on_cpu ? "on its CPU" : "not on its CPU");
+		/* Any kick of that CPU runs what is stranded on its queue. */
+		other = go3s_spawn(go3s_t_lone_nop, NULL, cpu,
+				   GO3S_PRIO_NORMAL, 0, 0);
+		if (!IS_ERR(other))
+			go3s_test_join_put(test, other);
+		go3s_cancel(l->co);
+		go3s_test_join_put(test, l->co);
+	} else {
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, l->co), 0);
+	}
+	kunit_info(test, "%u rounds, CPU %d woken from CPU %d, in %llu ms\n",
+		   l->stuck, cpu, wcpu,
+		   (ktime_get_ns() - t0) / NSEC_PER_MSEC);
+}
+
+/*
  * Wakeups from hard interrupt context: a hard hrtimer resumes a coroutine
  * until it has come back from GO3S_T_IRQ_ROUNDS suspensions.  Lockdep sees
  * the run-queue locks taken from hard interrupts here.
@@ -693,6 +818,7 @@ static void go3s_test_trace_complete(struct kunit *test)
 static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_spawn_yield_complete),
 	KUNIT_CASE(go3s_test_suspend_resume_race),
+	KUNIT_CASE_SLOW(go3s_test_lone_sleeper),
 	KUNIT_CASE(go3s_test_resume_from_hardirq),
 	KUNIT_CASE(go3s_test_cancel_points),
 	KUNIT_CASE(go3s_test_should_stop),
