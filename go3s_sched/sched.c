@@ -26,8 +26,11 @@
  *
  * - Lost kicks: a waker pushes, then sets s->pending with atomic_xchg()
  *   (fully ordered) and kicks only if it was clear.  The loop, finding
- *   nothing, clears s->pending, issues smp_mb__after_atomic() and looks at
- *   the queue once more.  One of the two sees the other.
+ *   nothing, clears s->pending with atomic_set(), issues smp_mb() and looks
+ *   at the queue once more.  This is the store-buffering pattern
+ *   (memory-barriers.txt): with a full barrier on both sides, one of the two
+ *   sees the other's store.  smp_mb__after_atomic() would not do, as
+ *   atomic_set() is not a read-modify-write (atomic_t.txt).
  * - Wakeups: every state change is a fully ordered cmpxchg in
  *   go3s_co_transition(); a resume that finds the coroutine still ACTIVE
  *   leaves GO3S_CO_WAKE, which its suspend consumes instead of parking.
@@ -186,7 +189,10 @@ static void go3s_sched_kick(struct go3s_sched *s)
 {
 	int cpu;
 
-	/* Full barrier; partner: smp_mb__after_atomic() in go3s_sched_run(). */
+	/*
+	 * Fully ordered: our push before the read of pending.  Partner:
+	 * smp_mb() after clearing pending in go3s_sched_run().
+	 */
 	if (atomic_xchg(&s->pending, 1))
 		return;
 	cpu = get_cpu();
@@ -447,8 +453,16 @@ static bool go3s_sched_run(struct go3s_sched *s)
 		yielded = NULL;
 		if (!co) {
 			atomic_set(&s->pending, 0);
-			/* Partner: atomic_xchg() in go3s_sched_kick(). */
-			smp_mb__after_atomic();
+			/*
+			 * Store buffering against a waker: we clear pending
+			 * then read the queue, it writes the queue then reads
+			 * pending.  Both sides need a full barrier between
+			 * their store and their load; smp_mb__after_atomic()
+			 * would be none here (it orders only read-modify-write
+			 * atomics, and atomic_set() is a plain store).
+			 * Partner: atomic_xchg() in go3s_sched_kick().
+			 */
+			smp_mb();
 			if (go3s_runq_empty(&s->rq)) {
 				more = false;
 				break;
