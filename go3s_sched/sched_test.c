@@ -11,7 +11,9 @@
 #include <linux/kallsyms.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
+#include <linux/sched/mm.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 
 #include "internal.h"
 #include "sched.h"
@@ -574,6 +576,137 @@ static void go3s_test_misuse(struct kunit *test)
 }
 
 /*
+ * Per-task state carried across a switch (issue 8, defect 5): inside each
+ * kind of section that belongs to the task the softirq interrupted, every
+ * suspension point refuses with -EDEADLK and nothing switches.
+ */
+enum go3s_t_ctx_kind {
+	GO3S_T_MIGRATE,
+	GO3S_T_PAGEFAULT,
+	GO3S_T_NOIO,
+	GO3S_T_SRCU,
+	GO3S_T_LOCKDEP,
+};
+
+struct go3s_t_ctx_case {
+	enum go3s_t_ctx_kind kind;
+	const char *name;
+	bool lockdep_only;	/* invisible without lockdep */
+};
+
+static const struct go3s_t_ctx_case go3s_t_ctx_cases[] = {
+	{ GO3S_T_MIGRATE, "migrate_disable" },
+	{ GO3S_T_PAGEFAULT, "pagefault_disable" },
+	{ GO3S_T_NOIO, "memalloc_noio_save" },
+	{ GO3S_T_SRCU, "srcu_read_lock", true },
+	{ GO3S_T_LOCKDEP, "lockdep_held_lock", true },
+};
+
+static void go3s_t_ctx_desc(const struct go3s_t_ctx_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(go3s_t_ctx, go3s_t_ctx_cases, go3s_t_ctx_desc);
+
+#ifdef CONFIG_LOCKDEP
+static struct lockdep_map go3s_t_ctx_map =
+	STATIC_LOCKDEP_MAP_INIT("go3s_t_ctx_map", &go3s_t_ctx_map);
+#endif
+
+struct go3s_t_ctx {
+	enum go3s_t_ctx_kind kind;
+	struct srcu_struct srcu;
+	int yield, suspend, sleep, recv, after;
+	u64 switched;
+	struct go3s_chan *ch;
+};
+
+static int go3s_t_ctx_body(void *arg)
+{
+	struct go3s_t_ctx *c = arg;
+	struct go3s_co *self = go3s_current();
+	unsigned int noio = 0;
+	int idx = 0;
+	u64 sw;
+	void *v;
+
+	switch (c->kind) {
+	case GO3S_T_MIGRATE:
+		migrate_disable();
+		break;
+	case GO3S_T_PAGEFAULT:
+		pagefault_disable();
+		break;
+	case GO3S_T_NOIO:
+		noio = memalloc_noio_save();
+		break;
+	case GO3S_T_SRCU:
+		idx = srcu_read_lock(&c->srcu);
+		break;
+	case GO3S_T_LOCKDEP:
+#ifdef CONFIG_LOCKDEP
+		lock_map_acquire(&go3s_t_ctx_map);
+#endif
+		break;
+	}
+	sw = READ_ONCE(self->switches);
+	c->yield = go3s_yield();
+	c->suspend = go3s_suspend();
+	c->sleep = go3s_sleep(1);
+	c->recv = go3s_chan_recv(c->ch, &v);
+	c->switched = READ_ONCE(self->switches) - sw;
+	switch (c->kind) {
+	case GO3S_T_MIGRATE:
+		migrate_enable();
+		break;
+	case GO3S_T_PAGEFAULT:
+		pagefault_enable();
+		break;
+	case GO3S_T_NOIO:
+		memalloc_noio_restore(noio);
+		break;
+	case GO3S_T_SRCU:
+		srcu_read_unlock(&c->srcu, idx);
+		break;
+	case GO3S_T_LOCKDEP:
+#ifdef CONFIG_LOCKDEP
+		lock_map_release(&go3s_t_ctx_map);
+#endif
+		break;
+	}
+	/* Out of the section, suspension points work again. */
+	c->after = go3s_yield();
+	return 0;
+}
+
+static void go3s_test_ctx_carried(struct kunit *test)
+{
+	const struct go3s_t_ctx_case *p = test->param_value;
+	struct go3s_t_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct go3s_co *co;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (p->lockdep_only && !IS_ENABLED(CONFIG_LOCKDEP))
+		kunit_skip(test, "%s is only visible to lockdep", p->name);
+	c->kind = p->kind;
+	c->ch = go3s_chan_create(0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->ch);
+	KUNIT_ASSERT_EQ(test, init_srcu_struct(&c->srcu), 0);
+	co = go3s_test_spawn(test, go3s_t_ctx_body, c, go3s_test_cpu(1), 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co), 0);
+	KUNIT_EXPECT_EQ_MSG(test, c->yield, -EDEADLK, "%s: yield", p->name);
+	KUNIT_EXPECT_EQ_MSG(test, c->suspend, -EDEADLK, "%s: suspend",
+			    p->name);
+	KUNIT_EXPECT_EQ_MSG(test, c->sleep, -EDEADLK, "%s: sleep", p->name);
+	KUNIT_EXPECT_EQ_MSG(test, c->recv, -EDEADLK, "%s: recv", p->name);
+	KUNIT_EXPECT_EQ_MSG(test, c->switched, 0ULL, "%s: switched", p->name);
+	KUNIT_EXPECT_EQ(test, c->after, 0);
+	cleanup_srcu_struct(&c->srcu);
+	go3s_chan_put(c->ch);
+}
+
+/*
  * Budget: a yield storm on one CPU hands off to go3s/N and does not keep
  * an ordinary kernel thread on that CPU from running.
  */
@@ -824,6 +957,7 @@ static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_should_stop),
 	KUNIT_CASE(go3s_test_notify),
 	KUNIT_CASE(go3s_test_misuse),
+	KUNIT_CASE_PARAM(go3s_test_ctx_carried, go3s_t_ctx_gen_params),
 	KUNIT_CASE(go3s_test_budget_fairness),
 	KUNIT_CASE(go3s_test_backtrace),
 	KUNIT_CASE(go3s_test_trace_complete),
