@@ -152,6 +152,10 @@ static int go3s_chan_do_send(struct go3s_chan *ch, void *val, bool block)
 		co = go3s_current();
 		if (!co)
 			return -EPERM;
+		/* A suspension point even when it need not wait. */
+		ret = go3s_co_may_switch(co, "channel operation");
+		if (ret)
+			return ret;
 	}
 	go3s_lock_irqsave(&ch->lock, flags);
 	if (ch->closed) {
@@ -188,6 +192,10 @@ static int go3s_chan_do_recv(struct go3s_chan *ch, void **val, bool block)
 		co = go3s_current();
 		if (!co)
 			return -EPERM;
+		/* A suspension point even when it need not wait. */
+		ret = go3s_co_may_switch(co, "channel operation");
+		if (ret)
+			return ret;
 	}
 	go3s_lock_irqsave(&ch->lock, flags);
 	w = list_first_entry_or_null(&ch->sendq, struct go3s_chan_wait, node);

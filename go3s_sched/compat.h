@@ -39,7 +39,39 @@
 #else /* !__ASSEMBLY__ */
 
 #include <linux/interrupt.h>
+#include <linux/sched.h>
 #include <linux/workqueue.h>
+
+/*
+ * Per-task state that must not ride along a coroutine switch (see
+ * go3s_ctx_save() in sched.h).  PF_MEMALLOC_PIN is gone from newer kernels;
+ * migration_disabled exists only on SMP, lockdep_depth only with LOCKDEP.
+ */
+#ifdef PF_MEMALLOC_PIN
+#define GO3S_PF_MEMALLOC_MASK \
+	(PF_MEMALLOC | PF_MEMALLOC_NOFS | PF_MEMALLOC_NOIO | PF_MEMALLOC_PIN)
+#else
+#define GO3S_PF_MEMALLOC_MASK \
+	(PF_MEMALLOC | PF_MEMALLOC_NOFS | PF_MEMALLOC_NOIO)
+#endif
+
+static __always_inline unsigned int go3s_migration_disabled(struct task_struct *t)
+{
+#ifdef CONFIG_SMP
+	return t->migration_disabled;
+#else
+	return 0;
+#endif
+}
+
+static __always_inline int go3s_lockdep_depth(struct task_struct *t)
+{
+#ifdef CONFIG_LOCKDEP
+	return t->lockdep_depth;
+#else
+	return 0;
+#endif
+}
 
 /*
  * The run loop's bottom half: the BH workqueue where the kernel has one

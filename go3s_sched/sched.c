@@ -438,8 +438,7 @@ static bool go3s_sched_run(struct go3s_sched *s)
 	s->pass_start = go3s_clock();
 	s->pass_n = 0;
 	/* What the coroutines must give back at every switch-out. */
-	s->pc_base = preempt_count();
-	s->rcu_base = rcu_preempt_depth();
+	go3s_ctx_save(&s->base);
 	s->task_canary = go3s_canary_get();
 	for (;;) {
 		if (s->next) {
@@ -542,13 +541,14 @@ static int go3s_sched_thread(void *data)
 unsigned long *go3s_co_main(struct go3s_co *co)
 {
 	struct go3s_sched *s;
+	const char *bad;
 	int ret;
 
 	ret = co->fn(co->arg);
 	s = this_cpu_ptr(&go3s_scheds);
-	if (irqs_disabled() || preempt_count() != s->pc_base ||
-	    rcu_preempt_depth() != s->rcu_base)
-		go3s_co_warn(co, "body returned in atomic state");
+	bad = go3s_ctx_diff(&s->base);
+	if (bad)
+		go3s_co_warn(co, bad);
 	co->result = ret;
 	go3s_co_transition(co, GO3S_REQ_COMPLETE, NULL, NULL);
 	co->reason = GO3S_SWITCH_EXIT;
@@ -556,19 +556,40 @@ unsigned long *go3s_co_main(struct go3s_co *co)
 }
 
 /*
- * Refuse to switch away holding a lock, with interrupts disabled, inside
- * an RCU read-side section or kernel_fpu_begin(): the preemption count and
- * RCU nesting must be what the run loop had when it switched in.
+ * Refuse to switch away with interrupts disabled, holding a lock, inside
+ * an RCU read-side section, kernel_fpu_begin(), migrate_disable(),
+ * pagefault_disable() or a memalloc_*_save() scope: the context must be
+ * what the run loop had when the pass started (struct go3s_ctx).
  */
 static int go3s_co_check(struct go3s_sched *s, struct go3s_co *co,
 			 const char *what)
 {
-	if (likely(!irqs_disabled() && preempt_count() == s->pc_base &&
-		   rcu_preempt_depth() == s->rcu_base))
+	const char *bad = go3s_ctx_diff(&s->base);
+
+	if (likely(!bad))
 		return 0;
-	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
-		go3s_co_warn(co, what);
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP)) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%s: %s", what, bad);
+		go3s_co_warn(co, msg);
+	}
 	return -EDEADLK;
+}
+
+/**
+ * go3s_co_may_switch() - may the running coroutine switch away now?
+ * @co: the running coroutine
+ * @what: the suspension point, for the report
+ *
+ * For suspension points that do work before parking (sleep, channels):
+ * check first, so that a refusal leaves nothing done.
+ *
+ * Return: 0, or -EDEADLK (reported on debug kernels).
+ */
+int go3s_co_may_switch(struct go3s_co *co, const char *what)
+{
+	return go3s_co_check(this_cpu_ptr(&go3s_scheds), co, what);
 }
 
 static void go3s_co_switch_out(struct go3s_sched *s, struct go3s_co *co,

@@ -12,8 +12,11 @@
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 
 #include "compat.h"
@@ -155,6 +158,58 @@ struct go3s_sched_stats {
 	u64 sched_ns;
 };
 
+/*
+ * The context a coroutine runs in, as far as it must be the same at every
+ * switch-out as when the pass started: a coroutine that switches away
+ * inside a preempt-, RCU-, migrate- or pagefault-disabled section, a
+ * memalloc_*_save() scope or with a lock held (lockdep's count, which also
+ * covers srcu_read_lock()) would leave that state to whatever task the
+ * softirq interrupted, or take the state of another task with it.  A few
+ * loads, on the yield path.
+ */
+struct go3s_ctx {
+	unsigned int preempt;		/* preempt_count() */
+	int rcu;			/* rcu_preempt_depth() */
+	int pagefault;			/* pagefault_disabled() */
+	unsigned int pflags;		/* GO3S_PF_MEMALLOC_MASK of ->flags */
+	unsigned int migrate;		/* ->migration_disabled (SMP) */
+	int lockdep;			/* ->lockdep_depth (LOCKDEP) */
+};
+
+static __always_inline void go3s_ctx_save(struct go3s_ctx *c)
+{
+	struct task_struct *t = current;
+
+	c->preempt = preempt_count();
+	c->rcu = rcu_preempt_depth();
+	c->pagefault = pagefault_disabled();
+	c->pflags = t->flags & GO3S_PF_MEMALLOC_MASK;
+	c->migrate = go3s_migration_disabled(t);
+	c->lockdep = go3s_lockdep_depth(t);
+}
+
+/* NULL if the current context matches @c, else what differs. */
+static __always_inline const char *go3s_ctx_diff(const struct go3s_ctx *c)
+{
+	struct task_struct *t = current;
+
+	if (unlikely(irqs_disabled()))
+		return "interrupts disabled";
+	if (unlikely(preempt_count() != c->preempt))
+		return "preemption count (lock held, kernel_fpu_begin()...)";
+	if (unlikely(rcu_preempt_depth() != c->rcu))
+		return "RCU read-side section";
+	if (unlikely(pagefault_disabled() != c->pagefault))
+		return "page faults disabled";
+	if (unlikely((t->flags & GO3S_PF_MEMALLOC_MASK) != c->pflags))
+		return "memalloc_*_save() scope";
+	if (unlikely(go3s_migration_disabled(t) != c->migrate))
+		return "migration disabled";
+	if (unlikely(go3s_lockdep_depth(t) != c->lockdep))
+		return "lock held (lockdep: lock, srcu_read_lock()...)";
+	return NULL;
+}
+
 struct go3s_sched {
 	/* Owner CPU only. */
 	unsigned long sp;		/* run loop's stack pointer */
@@ -164,8 +219,7 @@ struct go3s_sched {
 	u64 pass_start;			/* clock when this pass started */
 	unsigned int pass_n;		/* switches in this pass */
 	unsigned long task_canary;
-	unsigned int pc_base;
-	int rcu_base;
+	struct go3s_ctx base;		/* at pass start: go3s_ctx_save() */
 	bool handoff;
 	bool ready;
 	int cpu;
@@ -192,6 +246,7 @@ void go3s_co_entry(void);
 /* sched.c */
 unsigned long *go3s_co_main(struct go3s_co *co);
 int go3s_co_park(struct go3s_co *co);
+int go3s_co_may_switch(struct go3s_co *co, const char *what);
 int go3s_sched_init(void);
 void go3s_sched_exit(void);
 void go3s_cancel_all(bool final);

@@ -59,6 +59,10 @@ int go3s_sleep(u64 ns)
 
 	if (!co)
 		return -EPERM;
+	/* Before arming anything: a refusal leaves nothing done. */
+	ret = go3s_co_may_switch(co, "sleep");
+	if (ret)
+		return ret;
 	if (go3s_should_stop()) {
 		ret = go3s_co_park(co);
 		return ret ? ret : -EINTR;
