@@ -549,8 +549,18 @@ unsigned long *go3s_co_main(struct go3s_co *co)
 	bad = go3s_ctx_diff(&s->base);
 	if (bad)
 		go3s_co_warn(co, bad);
-	co->result = ret;
-	go3s_co_transition(co, GO3S_REQ_COMPLETE, NULL, NULL);
+	if (unlikely(!go3s_stack_canary_intact(co->stack))) {
+		/*
+		 * Overran: failed, not completed, whatever it returned.  The
+		 * switch-out finds the canary too, and reports and counts it
+		 * (go3s_co_fail()).
+		 */
+		co->result = -EFAULT;
+		go3s_co_transition(co, GO3S_REQ_FAIL, NULL, NULL);
+	} else {
+		co->result = ret;
+		go3s_co_transition(co, GO3S_REQ_COMPLETE, NULL, NULL);
+	}
 	co->reason = GO3S_SWITCH_EXIT;
 	return &s->sp;
 }
