@@ -190,16 +190,22 @@ static void go3s_sched_kick(struct go3s_sched *s)
 	int cpu;
 
 	/*
+	 * The whole kick, from the check of ->ready to the IPI or irq_work
+	 * being queued, runs with preemption disabled: an RCU read-side
+	 * section.  Partner: synchronize_rcu() after clearing ->ready in
+	 * go3s_sched_quiesce(), so no kick starts once a CPU is stopping.
+	 */
+	cpu = get_cpu();
+	/*
 	 * Fully ordered: our push before the read of pending.  Partner:
 	 * smp_mb() after clearing pending in go3s_sched_run().
 	 */
-	if (atomic_xchg(&s->pending, 1))
-		return;
-	cpu = get_cpu();
-	if (cpu == s->cpu)
-		irq_work_queue(&s->kick);
-	else
-		smp_call_function_single_async(s->cpu, &s->csd);
+	if (likely(READ_ONCE(s->ready)) && !atomic_xchg(&s->pending, 1)) {
+		if (cpu == s->cpu)
+			irq_work_queue(&s->kick);
+		else
+			smp_call_function_single_async(s->cpu, &s->csd);
+	}
 	put_cpu();
 }
 
@@ -218,19 +224,35 @@ static void go3s_sched_enqueue(struct go3s_co *co)
 	go3s_sched_kick(s);
 }
 
+/*
+ * Kicks that land after go3s_sched_quiesce(): none may (the KUnit case
+ * go3s_test_stop_kick_race counts them).
+ */
+static atomic_long_t go3s_late_kicks = ATOMIC_LONG_INIT(0);
+
+static bool go3s_sched_late(struct go3s_sched *s)
+{
+	if (likely(!READ_ONCE(s->stopped)))
+		return false;
+	atomic_long_inc(&go3s_late_kicks);
+	return true;
+}
+
 /* Hard interrupt context, on s->cpu. */
 static void go3s_sched_kick_irq_work(struct irq_work *work)
 {
 	struct go3s_sched *s = container_of(work, struct go3s_sched, kick);
 
-	go3s_bh_schedule(&s->bh);
+	if (!go3s_sched_late(s))
+		go3s_bh_schedule(&s->bh);
 }
 
 static void go3s_sched_kick_ipi(void *info)
 {
 	struct go3s_sched *s = info;
 
-	go3s_bh_schedule(&s->bh);
+	if (!go3s_sched_late(s))
+		go3s_bh_schedule(&s->bh);
 }
 
 /**
@@ -485,7 +507,7 @@ static void go3s_sched_bh(struct go3s_bh *bh)
 {
 	struct go3s_sched *s = container_of(bh, struct go3s_sched, bh);
 
-	if (WARN_ON_ONCE(smp_processor_id() != s->cpu))
+	if (WARN_ON_ONCE(smp_processor_id() != s->cpu) || go3s_sched_late(s))
 		return;
 	if (READ_ONCE(s->handoff)) {
 		wake_up_process(s->thread);
@@ -1145,6 +1167,64 @@ static void go3s_orphans_free(void)
 	go3s_chan_put(go3s_orphan_chan);
 	go3s_orphan_chan = NULL;
 }
+
+static void go3s_sched_quiesce(struct go3s_sched *s);
+
+/**
+ * go3s_sched_test_kick() - kick a CPU's run loop, for the unload race test
+ * @cpu: a CPU go3s runs on
+ */
+void go3s_sched_test_kick(int cpu)
+{
+	go3s_sched_kick(per_cpu_ptr(&go3s_scheds, cpu));
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_test_kick);
+
+/**
+ * go3s_sched_test_stop() - stop a CPU's kicks and bottom half as unload does
+ * @cpu: a CPU go3s runs on, with nothing queued and no coroutine alive
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EBUSY if a coroutine lives.
+ */
+int go3s_sched_test_stop(int cpu)
+{
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
+	if (go3s_nr_live())
+		return -EBUSY;
+	WRITE_ONCE(s->ready, false);
+	synchronize_rcu();
+	go3s_sched_quiesce(s);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_test_stop);
+
+/**
+ * go3s_sched_test_start() - undo go3s_sched_test_stop()
+ * @cpu: the CPU
+ */
+void go3s_sched_test_start(int cpu)
+{
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
+	/* A kick may have set pending and been cut off with the BH. */
+	atomic_set(&s->pending, 0);
+	WRITE_ONCE(s->stopped, false);
+	WRITE_ONCE(s->ready, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_test_start);
+
+/**
+ * go3s_sched_late_kicks() - kicks that arrived after their CPU stopped
+ *
+ * Return: the count since load.
+ */
+unsigned long go3s_sched_late_kicks(void)
+{
+	return atomic_long_read(&go3s_late_kicks);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_late_kicks);
 #else
 static void go3s_orphans_free(void)
 {
@@ -1165,6 +1245,40 @@ static void go3s_ipi_barrier(void *info)
 {
 }
 
+/* Is the kick IPI's call_single_data still queued or about to run? */
+static bool go3s_csd_busy(call_single_data_t *csd)
+{
+	/* Acquire; partner: smp_store_release() in csd_unlock(), kernel/smp.c. */
+	return smp_load_acquire(&csd->node.u_flags) & CSD_FLAG_LOCK;
+}
+
+/*
+ * Wait until no kick of @s can schedule its bottom half any more, then
+ * kill the bottom half.  The caller has cleared s->ready and waited for
+ * an RCU grace period since, so every go3s_sched_kick() has either seen
+ * ->ready clear or finished queueing its IPI or irq_work.
+ *
+ * The IPI is asynchronous, and __flush_smp_call_function_queue() releases
+ * an asynchronous CSD before it calls its function; within one flush it
+ * also runs synchronous CSDs before asynchronous ones.  So a synchronous
+ * IPI sent while ours is queued may well return first: wait for the CSD
+ * to be released, then send the synchronous one.  It is queued after
+ * that release, so it runs in a later flush, after the function of ours
+ * has returned.  On our own CPU (smp_call_function_single() then runs the
+ * barrier in place) the flush that released the CSD ran with interrupts
+ * off and has finished before this task runs there again.
+ */
+static void go3s_sched_quiesce(struct go3s_sched *s)
+{
+	while (go3s_csd_busy(&s->csd))
+		usleep_range(50, 100);
+	if (cpu_online(s->cpu))
+		smp_call_function_single(s->cpu, go3s_ipi_barrier, NULL, 1);
+	irq_work_sync(&s->kick);
+	go3s_bh_kill(&s->bh);
+	WRITE_ONCE(s->stopped, true);
+}
+
 /* Stop every CPU's machinery; no coroutine is left. */
 static void go3s_sched_stop_all(void)
 {
@@ -1173,17 +1287,19 @@ static void go3s_sched_stop_all(void)
 
 	for_each_possible_cpu(cpu) {
 		s = per_cpu_ptr(&go3s_scheds, cpu);
+		if (s->thread)
+			WRITE_ONCE(s->ready, false);
+	}
+	/*
+	 * Every kick that saw ->ready set has queued its IPI or irq_work.
+	 * Partner: the get_cpu() section in go3s_sched_kick().
+	 */
+	synchronize_rcu();
+	for_each_possible_cpu(cpu) {
+		s = per_cpu_ptr(&go3s_scheds, cpu);
 		if (!s->thread)
 			continue;
-		WRITE_ONCE(s->ready, false);
-		/* A kick in flight ends in a pass that clears it. */
-		while (cpu_online(cpu) && atomic_read(&s->pending))
-			usleep_range(1000, 2000);
-		/* Queued IPIs run in order: ours has run after this one. */
-		if (cpu_online(cpu))
-			smp_call_function_single(cpu, go3s_ipi_barrier, NULL, 1);
-		irq_work_sync(&s->kick);
-		go3s_bh_kill(&s->bh);
+		go3s_sched_quiesce(s);
 		go3s_sched_cpu_stop(s);
 	}
 }
@@ -1201,6 +1317,7 @@ int go3s_sched_init(void)
 		s->cpu = cpu;
 		s->cur = NULL;
 		s->handoff = false;
+		s->stopped = false;
 		atomic_set(&s->pending, 0);
 		err = go3s_runq_init(&s->rq, cpu_to_node(cpu));
 		if (err)

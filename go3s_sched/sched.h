@@ -221,7 +221,8 @@ struct go3s_sched {
 	unsigned long task_canary;
 	struct go3s_ctx base;		/* at pass start: go3s_ctx_save() */
 	bool handoff;
-	bool ready;
+	bool ready;			/* WRITE_ONCE(), read by any CPU */
+	bool stopped;			/* bottom half killed (unload) */
 	int cpu;
 	struct go3s_sched_stats stats;
 	struct task_struct *thread;
@@ -254,6 +255,10 @@ unsigned int go3s_nr_live(void);
 int go3s_mem_charge(unsigned long bytes);
 void go3s_mem_uncharge(unsigned long bytes);
 unsigned int go3s_spawn_orphans(unsigned int n);
+void go3s_sched_test_kick(int cpu);
+int go3s_sched_test_stop(int cpu);
+void go3s_sched_test_start(int cpu);
+unsigned long go3s_sched_late_kicks(void);
 void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);
 unsigned long go3s_sched_backoff_rounds(int cpu);
 void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co);

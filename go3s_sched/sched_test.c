@@ -903,6 +903,89 @@ static void go3s_test_cancel_all_live(struct kunit *test)
 	kvfree(co);
 }
 
+/*
+ * Unload barrier (issue 8, defect 9): kernel threads on the other CPUs
+ * kick one CPU's run loop without pause while that CPU's kicks and bottom
+ * half are stopped as unload stops them, and started again, many times.
+ * Nothing may land on a stopped CPU: no IPI or irq_work function, no
+ * bottom half (go3s_sched_late_kicks()).
+ */
+#define GO3S_T_STOP_ROUNDS	200
+
+struct go3s_t_kicker {
+	int cpu;
+	atomic_t stop;
+	atomic_long_t kicks;
+};
+
+static int go3s_t_kicker_fn(void *arg)
+{
+	struct go3s_t_kicker *k = arg;
+
+	while (!atomic_read(&k->stop)) {
+		go3s_sched_test_kick(k->cpu);
+		atomic_long_inc(&k->kicks);
+		if (!(atomic_long_read(&k->kicks) % 256))
+			cond_resched();
+	}
+	return 0;
+}
+
+static void go3s_test_stop_kick_race(struct kunit *test)
+{
+	struct go3s_t_kicker *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	int cpu = go3s_test_cpu(1), c, n = 0, i, ret;
+	struct task_struct **t;
+	unsigned long late;
+	struct go3s_co *co;
+
+	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	if (go3s_nr_live())
+		kunit_skip(test, "coroutines alive");
+	k->cpu = cpu;
+	for_each_online_cpu(c) {
+		if (c == cpu)
+			continue;
+		t[n] = kthread_run_on_cpu(go3s_t_kicker_fn, k, c,
+					  "go3s_kick/%u");
+		if (IS_ERR(t[n])) {
+			KUNIT_FAIL(test, "kthread: %pe", t[n]);
+			break;
+		}
+		get_task_struct(t[n]);
+		n++;
+	}
+	late = go3s_sched_late_kicks();
+	for (i = 0; i < GO3S_T_STOP_ROUNDS; i++) {
+		ret = go3s_sched_test_stop(cpu);
+		if (ret) {
+			KUNIT_FAIL(test, "stop: %d", ret);
+			break;
+		}
+		/* Anything still in flight would land now. */
+		usleep_range(200, 200 + 20 * (i % 32));
+		KUNIT_EXPECT_EQ_MSG(test, go3s_sched_late_kicks(), late,
+				    "round %d", i);
+		late = go3s_sched_late_kicks();
+		go3s_sched_test_start(cpu);
+		usleep_range(100, 100 + 20 * (i % 16));
+	}
+	atomic_set(&k->stop, 1);
+	for (i = 0; i < n; i++) {
+		kthread_stop(t[i]);
+		put_task_struct(t[i]);
+	}
+	/* The CPU runs coroutines as before. */
+	co = go3s_test_spawn(test, go3s_t_lone_nop, NULL, cpu, 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co), 0);
+	kunit_info(test, "%ld kicks of CPU %d from %d threads over %d stops\n",
+		   atomic_long_read(&k->kicks), cpu, n, GO3S_T_STOP_ROUNDS);
+}
+
 /* tracepoints */
 
 struct go3s_t_trace {
@@ -962,6 +1045,7 @@ static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_backtrace),
 	KUNIT_CASE(go3s_test_trace_complete),
 	KUNIT_CASE(go3s_test_cancel_all_live),
+	KUNIT_CASE(go3s_test_stop_kick_race),
 	{}
 };
 
