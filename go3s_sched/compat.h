@@ -11,6 +11,21 @@
 #include <kunit/visibility.h>
 
 /*
+ * Configurations go3s cannot work on, refused here so that the build
+ * stops with a reason (dkms.conf keeps DKMS from trying them).
+ * PREEMPT_RT: softirqs are preemptible threads there, so a coroutine body
+ * could be preempted mid-way and its CPU's run loop entered again.
+ * KASAN without KASAN_VMALLOC: coroutine stacks are vmalloc'ed and need
+ * real shadow memory for their redzones (VMAP_STACK has the same rule).
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "go3s does not support PREEMPT_RT (preemptible softirqs)"
+#endif
+#if defined(CONFIG_KASAN) && !defined(CONFIG_KASAN_VMALLOC)
+#error "go3s needs KASAN_VMALLOC with KASAN (vmalloc'ed coroutine stacks)"
+#endif
+
+/*
  * Coroutine engine.  switch_64.S includes this header too, so the part for
  * assembly and the part for C are kept apart.  Differences are probed from
  * the target's own headers, not from its version number.
