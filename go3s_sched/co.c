@@ -223,8 +223,8 @@ void go3s_co_info_get(struct go3s_co *co, struct go3s_co_info *info)
 	info->id = co->id;
 	info->state = go3s_co_state(co);
 	info->on_cpu = READ_ONCE(co->on_cpu);
-	info->cpu = co->cpu;
-	info->prio = co->prio;
+	info->cpu = READ_ONCE(co->cpu);
+	info->prio = READ_ONCE(co->prio);
 	info->switches = READ_ONCE(co->switches);
 	info->run_ns = READ_ONCE(co->run_ns);
 	info->stack_size = co->stack_size;

@@ -72,17 +72,22 @@ struct go3s_chan_wait {
 
 typedef void (*go3s_notify_fn)(struct go3s_co *co, void *data);
 
+/*
+ * Who writes what: "own" fields are written and read on the coroutine's CPU
+ * only (the run loop, the coroutine, its pinned timer); fields read from
+ * other CPUs say how.
+ */
 struct go3s_co {
-	/* Saved stack pointer while switched out; only its CPU uses it. */
+	/* Saved stack pointer while switched out; own. */
 	unsigned long sp;
-	atomic_t state;
-	int cpu;
-	u8 prio;
-	u8 reason;			/* enum go3s_switch_reason */
-	bool started;
-	bool failed;
-	bool on_cpu;
-	bool timer_fired;
+	atomic_t state;			/* go3s_co_transition() only */
+	int cpu;			/* WRITE_ONCE() while CREATED */
+	u8 prio;			/* WRITE_ONCE() any time; READ_ONCE() */
+	u8 reason;			/* own; enum go3s_switch_reason */
+	bool started;			/* own */
+	bool failed;			/* own */
+	bool on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
+	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
 	refcount_t ref;
 	u64 id;
 	go3s_fn_t fn;
@@ -100,9 +105,9 @@ struct go3s_co {
 	struct hrtimer timer;
 	struct go3s_chan_wait wait;
 	wait_queue_head_t join_wq;
-	u64 switches;
-	u64 run_ns;
-	unsigned int stack_hwm;
+	u64 switches;			/* own, WRITE_ONCE(); READ_ONCE() */
+	u64 run_ns;			/* own, WRITE_ONCE(); READ_ONCE() */
+	unsigned int stack_hwm;		/* final once ->done */
 };
 
 /* Run queue of one CPU: see runq.c. */
