@@ -273,7 +273,8 @@ static int go3s_chan_do_recv(struct go3s_chan *ch, void **val, bool block)
  * Context: a coroutine.
  * Return: 0 once the value is buffered or taken; -EPIPE if the channel is
  * or gets closed; -ECANCELED if the coroutine is cancelled first; -EPERM
- * outside a coroutine; -EDEADLK in atomic state.
+ * outside a coroutine; -EDEADLK (checked first, nothing done) where it may
+ * not switch, as for go3s_yield().
  */
 int go3s_chan_send(struct go3s_chan *ch, void *val)
 {
@@ -289,7 +290,8 @@ EXPORT_SYMBOL_GPL(go3s_chan_send);
  * Context: a coroutine.
  * Return: 0 with *@val set; -EPIPE once the channel is closed and drained;
  * -ECANCELED if the coroutine is cancelled first; -EPERM outside a
- * coroutine; -EDEADLK in atomic state.
+ * coroutine; -EDEADLK (checked first, nothing done) where it may not
+ * switch, as for go3s_yield().
  */
 int go3s_chan_recv(struct go3s_chan *ch, void **val)
 {

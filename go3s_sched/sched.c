@@ -734,7 +734,9 @@ EXPORT_SYMBOL_GPL(go3s_current);
  *
  * Context: a coroutine.
  * Return: 0; -ECANCELED if the coroutine is cancelled (it still yielded);
- * -EPERM outside a coroutine; -EDEADLK in atomic state (nothing done).
+ * -EPERM outside a coroutine; -EDEADLK (nothing done) with interrupts
+ * or preemption disabled, a lock held, or inside an RCU, SRCU, migrate-,
+ * pagefault-disabled or memalloc_*_save() section (go3s_co_may_switch()).
  */
 int go3s_yield(void)
 {
@@ -759,8 +761,8 @@ EXPORT_SYMBOL_GPL(go3s_yield);
  *
  * Context: a coroutine.
  * Return: 0 when resumed (at once if a resume arrived since it last
- * parked), -ECANCELED if cancelled, -EPERM outside a coroutine, -EDEADLK in
- * atomic state.
+ * parked), -ECANCELED if cancelled, -EPERM outside a coroutine, -EDEADLK
+ * (nothing done) where it may not switch, as for go3s_yield().
  */
 int go3s_suspend(void)
 {
