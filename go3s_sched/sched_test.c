@@ -142,21 +142,39 @@ static void go3s_test_suspend_resume_race(struct kunit *test)
 
 /*
  * Lone sleeper (issue 8, defect 1): a coroutine alone on its CPU parks and
- * a kernel thread on another CPU resumes it, GO3S_T_LONE_ROUNDS times.  Each
+ * a kernel thread on another CPU resumes it, a million times in all.  Each
  * round ends the sleeper's CPU's pass with an empty queue, so every resume
  * races the loop clearing its pending flag: a lost kick strands the
  * coroutine on its queue.  Each round waits at most GO3S_T_LONE_WAIT for
  * the coroutine to park again; that bound detects a hang, it is not a
- * timing assertion.  The count is a module parameter (lone_sleeper_rounds)
- * so a slow kernel can run fewer; the default is the million the issue
- * asks for.
+ * timing assertion.
+ *
+ * The rounds run in slices of GO3S_T_LONE_SLICE, one parameter of the case
+ * each: KUnit gives a case 300 s at most, and the hung-task detector of the
+ * test kernels reports insmod, which waits for each case uninterruptibly,
+ * after 60 s; a slice takes about 5 to 20 s under TCG with KASAN.  The
+ * total is a module parameter (lone_sleeper_rounds), the default the
+ * million the issue asks for (about 2 to 5 minutes on the KASAN kernel).
  */
 #define GO3S_T_LONE_WAIT	(10 * HZ)
+#define GO3S_T_LONE_SLICE	50000
 
 static unsigned int go3s_t_lone_rounds = 1000000;
 module_param_named(lone_sleeper_rounds, go3s_t_lone_rounds, uint, 0444);
 MODULE_PARM_DESC(lone_sleeper_rounds,
-		 "resumes of the lone-sleeper KUnit case (default 1000000)");
+		 "resumes of the lone-sleeper KUnit case, in slices of 50000 (default 1000000)");
+
+/* Parameter: the slice number, from 1. */
+static const void *go3s_t_lone_gen(const void *prev, char *desc)
+{
+	unsigned long n = (unsigned long)prev + 1;
+
+	if ((n - 1) * GO3S_T_LONE_SLICE >= go3s_t_lone_rounds)
+		return NULL;
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "slice %lu of %u", n,
+		 DIV_ROUND_UP(go3s_t_lone_rounds, GO3S_T_LONE_SLICE));
+	return (const void *)n;
+}
 
 struct go3s_t_lone {
 	struct go3s_co *co;
@@ -230,7 +248,9 @@ static void go3s_test_lone_sleeper(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, l);
 	if (cpu == wcpu)
 		kunit_skip(test, "needs two CPUs");
-	l->rounds = go3s_t_lone_rounds;
+	l->rounds = min(GO3S_T_LONE_SLICE, go3s_t_lone_rounds -
+			((unsigned long)test->param_value - 1) *
+			GO3S_T_LONE_SLICE);
 	init_completion(&l->done);
 	l->co = go3s_test_spawn(test, go3s_t_lone_body, l, cpu, 0);
 	t = kthread_create_on_cpu(go3s_t_lone_waker, l, wcpu, "go3s_lone/%u");
@@ -242,8 +262,9 @@ static void go3s_test_lone_sleeper(struct kunit *test)
 	}
 	t0 = ktime_get_ns();
 	wake_up_process(t);
-	/* The waker bounds every round itself. */
-	wait_for_completion(&l->done);
+	/* The waker bounds every round itself; we only must not look hung. */
+	while (!wait_for_completion_timeout(&l->done, GO3S_T_LONE_WAIT))
+		;
 	if (l->stuck != l->rounds) {
 		KUNIT_FAIL(test,
 			   "coroutine on CPU %d not parked again %us after resume %u (state %u, %s): lost kick?",
@@ -1033,8 +1054,9 @@ static void go3s_test_trace_complete(struct kunit *test)
 
 static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_spawn_yield_complete),
-	KUNIT_CASE(go3s_test_suspend_resume_race),
-	KUNIT_CASE_SLOW(go3s_test_lone_sleeper),
+	KUNIT_CASE_SLOW(go3s_test_suspend_resume_race),
+	KUNIT_CASE_PARAM_ATTR(go3s_test_lone_sleeper, go3s_t_lone_gen,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE(go3s_test_resume_from_hardirq),
 	KUNIT_CASE(go3s_test_cancel_points),
 	KUNIT_CASE(go3s_test_should_stop),
