@@ -76,6 +76,10 @@ typedef void (*go3s_notify_fn)(struct go3s_co *co, void *data);
  * Who writes what: "own" fields are written and read on the coroutine's CPU
  * only (the run loop, the coroutine, its pinned timer); fields read from
  * other CPUs say how.
+ *
+ * Flags read with READ_ONCE() from another CPU or context are u8, not bool:
+ * GCC 12 with UBSAN_BOOL (the test kernels) range-checks a bool load and
+ * emits it as a plain access, which KCSAN then reports as a data race.
  */
 struct go3s_co {
 	/* Saved stack pointer while switched out; own. */
@@ -86,7 +90,7 @@ struct go3s_co {
 	u8 reason;			/* own; enum go3s_switch_reason */
 	bool started;			/* own */
 	bool failed;			/* own */
-	bool on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
+	u8 on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
 	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
 	refcount_t ref;
 	u64 id;
@@ -225,9 +229,9 @@ struct go3s_sched {
 	unsigned int pass_n;		/* switches in this pass */
 	unsigned long task_canary;
 	struct go3s_ctx base;		/* at pass start: go3s_ctx_save() */
-	bool handoff;
-	bool ready;			/* WRITE_ONCE(), read by any CPU */
-	bool stopped;			/* bottom half killed (unload) */
+	u8 handoff;			/* READ_ONCE(): BH and go3s/N */
+	u8 ready;			/* WRITE_ONCE(), read by any CPU */
+	u8 stopped;			/* bottom half killed (unload) */
 	int cpu;
 	struct go3s_sched_stats stats;
 	struct task_struct *thread;

@@ -37,7 +37,7 @@ struct go3s_stack_cache {
 
 static DEFINE_PER_CPU(struct go3s_stack_cache, go3s_stack_caches);
 static struct work_struct go3s_stack_refill_work;
-static bool go3s_stack_dying;
+static u8 go3s_stack_dying;	/* u8: see struct go3s_co */
 
 /* Under KASAN the kernel doubles its own stacks; so do we. */
 #define GO3S_STACK_SCALE	(IS_ENABLED(CONFIG_KASAN) ? 2 : 1)
