@@ -5,15 +5,35 @@
  * A channel has a ring of @capacity values (0: unbuffered, every send meets
  * a receive) and two FIFO queues of blocked coroutines.  Each coroutine
  * blocks on at most one channel at a time, so its wait record is embedded
- * in it.  A waker takes the record off the queue, completes it (value,
- * done, closed) and resumes the coroutine, all under the channel lock: the
- * waiter re-checks its record under the same lock, so it cannot return,
- * finish and be freed while the waker still touches it, and a wakeup is
- * never lost (a resume that reaches it before it parks is kept, see
- * go3s_resume()).  The lock release/acquire pair orders the value.
+ * in it.
  *
- * Close wakes every waiter: receivers get -EPIPE once the buffer is drained,
- * senders get -EPIPE.
+ * DOC: channel wakeups and lifetimes
+ *
+ * The channel lock covers the queues, the ring and the wait records on
+ * them, nothing else (§4).  A waker, under the lock, takes a record off its
+ * queue, completes it (value, done, closed) and takes a reference on the
+ * coroutine (go3s_get()); after unlocking it resumes the coroutine and
+ * drops the reference.  So no run-queue lock nests in a channel lock and no
+ * IPI is sent with one held.
+ *
+ * - The waiter re-checks its record under the lock after every wakeup.  It
+ *   may be woken by something else between the completion and the
+ *   waker's resume (a cancellation, a stray go3s_resume()); it then sees
+ *   done and closed as the waker set them, and returns.  A record not yet
+ *   completed is still on its queue, so a cancelled waiter takes it off
+ *   under the lock and no waker can complete it afterwards.
+ * - Once completed, the record is the waiter's again: the waker touches
+ *   only the coroutine, through its reference, so the coroutine may have
+ *   returned, finished, or be blocked on another channel by then.  The
+ *   late resume is then an ordinary early wakeup (kept for the next
+ *   suspension point, or refused if it finished); a channel wait absorbs
+ *   it by re-checking its record.
+ * - The lock's release and acquire order the value between the two.
+ *
+ * Close sets closed, which keeps new waiters out, then wakes the waiters
+ * one at a time, dropping the lock for each resume.  Receivers get -EPIPE
+ * once the buffer is drained, senders get -EPIPE; a receive on a closed
+ * channel never takes a sender's value.
  */
 #include <linux/export.h>
 #include <linux/overflow.h>
@@ -97,13 +117,26 @@ void go3s_chan_put(struct go3s_chan *ch)
 }
 EXPORT_SYMBOL_GPL(go3s_chan_put);
 
-/* Under ch->lock. */
-static void go3s_chan_wake(struct go3s_chan_wait *w, bool closed)
+/*
+ * Complete @w and take it off its queue, under ch->lock.  Returns its
+ * coroutine with a reference, for go3s_chan_resume() after unlocking.
+ */
+static struct go3s_co *go3s_chan_complete(struct go3s_chan_wait *w,
+					  bool closed)
 {
 	list_del_init(&w->node);
 	w->done = true;
 	w->closed = closed;
-	go3s_resume(container_of(w, struct go3s_co, wait));
+	return go3s_get(container_of(w, struct go3s_co, wait));
+}
+
+/* Resume what go3s_chan_complete() returned; ch->lock not held. */
+static void go3s_chan_resume(struct go3s_co *co)
+{
+	if (co) {
+		go3s_resume(co);
+		go3s_put(co);
+	}
 }
 
 /*
@@ -142,7 +175,7 @@ static int go3s_chan_block(struct go3s_chan *ch, struct go3s_co *co,
 
 static int go3s_chan_do_send(struct go3s_chan *ch, void *val, bool block)
 {
-	struct go3s_co *co = NULL;
+	struct go3s_co *co = NULL, *wake = NULL;
 	struct go3s_chan_wait *w;
 	bool blocked = false;
 	unsigned long flags;
@@ -152,6 +185,10 @@ static int go3s_chan_do_send(struct go3s_chan *ch, void *val, bool block)
 		co = go3s_current();
 		if (!co)
 			return -EPERM;
+		/* A suspension point even when it need not wait. */
+		ret = go3s_co_may_switch(co, "channel operation");
+		if (ret)
+			return ret;
 	}
 	go3s_lock_irqsave(&ch->lock, flags);
 	if (ch->closed) {
@@ -159,7 +196,7 @@ static int go3s_chan_do_send(struct go3s_chan *ch, void *val, bool block)
 	} else if (!list_empty(&ch->recvq)) {
 		w = list_first_entry(&ch->recvq, struct go3s_chan_wait, node);
 		w->val = val;
-		go3s_chan_wake(w, false);
+		wake = go3s_chan_complete(w, false);
 	} else if (ch->count < ch->cap) {
 		ch->buf[(ch->head + ch->count) % ch->cap] = val;
 		ch->count++;
@@ -171,6 +208,7 @@ static int go3s_chan_do_send(struct go3s_chan *ch, void *val, bool block)
 		blocked = true;
 	}
 	go3s_unlock_irqrestore(&ch->lock, flags);
+	go3s_chan_resume(wake);
 	if (blocked)
 		go3s_chan_put(ch);
 	return ret;
@@ -178,7 +216,7 @@ static int go3s_chan_do_send(struct go3s_chan *ch, void *val, bool block)
 
 static int go3s_chan_do_recv(struct go3s_chan *ch, void **val, bool block)
 {
-	struct go3s_co *co = NULL;
+	struct go3s_co *co = NULL, *wake = NULL;
 	struct go3s_chan_wait *w;
 	bool blocked = false;
 	unsigned long flags;
@@ -188,9 +226,15 @@ static int go3s_chan_do_recv(struct go3s_chan *ch, void **val, bool block)
 		co = go3s_current();
 		if (!co)
 			return -EPERM;
+		/* A suspension point even when it need not wait. */
+		ret = go3s_co_may_switch(co, "channel operation");
+		if (ret)
+			return ret;
 	}
 	go3s_lock_irqsave(&ch->lock, flags);
-	w = list_first_entry_or_null(&ch->sendq, struct go3s_chan_wait, node);
+	/* Closed: the senders still queued are being failed by the closer. */
+	w = ch->closed ? NULL :
+		list_first_entry_or_null(&ch->sendq, struct go3s_chan_wait, node);
 	if (ch->count) {
 		*val = ch->buf[ch->head];
 		ch->head = (ch->head + 1) % ch->cap;
@@ -199,11 +243,11 @@ static int go3s_chan_do_recv(struct go3s_chan *ch, void **val, bool block)
 			/* A sender waited for room: its value joins the tail. */
 			ch->buf[(ch->head + ch->count) % ch->cap] = w->val;
 			ch->count++;
-			go3s_chan_wake(w, false);
+			wake = go3s_chan_complete(w, false);
 		}
 	} else if (w) {
 		*val = w->val;
-		go3s_chan_wake(w, false);
+		wake = go3s_chan_complete(w, false);
 	} else if (ch->closed) {
 		ret = -EPIPE;
 	} else if (!block) {
@@ -215,6 +259,7 @@ static int go3s_chan_do_recv(struct go3s_chan *ch, void **val, bool block)
 		blocked = true;
 	}
 	go3s_unlock_irqrestore(&ch->lock, flags);
+	go3s_chan_resume(wake);
 	if (blocked)
 		go3s_chan_put(ch);
 	return ret;
@@ -228,7 +273,8 @@ static int go3s_chan_do_recv(struct go3s_chan *ch, void **val, bool block)
  * Context: a coroutine.
  * Return: 0 once the value is buffered or taken; -EPIPE if the channel is
  * or gets closed; -ECANCELED if the coroutine is cancelled first; -EPERM
- * outside a coroutine; -EDEADLK in atomic state.
+ * outside a coroutine; -EDEADLK (checked first, nothing done) where it may
+ * not switch, as for go3s_yield().
  */
 int go3s_chan_send(struct go3s_chan *ch, void *val)
 {
@@ -244,7 +290,8 @@ EXPORT_SYMBOL_GPL(go3s_chan_send);
  * Context: a coroutine.
  * Return: 0 with *@val set; -EPIPE once the channel is closed and drained;
  * -ECANCELED if the coroutine is cancelled first; -EPERM outside a
- * coroutine; -EDEADLK in atomic state.
+ * coroutine; -EDEADLK (checked first, nothing done) where it may not
+ * switch, as for go3s_yield().
  */
 int go3s_chan_recv(struct go3s_chan *ch, void **val)
 {
@@ -291,22 +338,32 @@ EXPORT_SYMBOL_GPL(go3s_chan_try_recv);
  */
 int go3s_chan_close(struct go3s_chan *ch)
 {
-	struct go3s_chan_wait *w, *tmp;
+	struct go3s_chan_wait *w;
 	unsigned long flags;
-	int ret = 0;
+	struct go3s_co *co;
 
 	go3s_lock_irqsave(&ch->lock, flags);
 	if (ch->closed) {
-		ret = -EALREADY;
-	} else {
-		ch->closed = true;
-		list_for_each_entry_safe(w, tmp, &ch->recvq, node)
-			go3s_chan_wake(w, true);
-		list_for_each_entry_safe(w, tmp, &ch->sendq, node)
-			go3s_chan_wake(w, true);
+		go3s_unlock_irqrestore(&ch->lock, flags);
+		return -EALREADY;
+	}
+	/* No new waiter from here on: the queues only shrink. */
+	ch->closed = true;
+	for (;;) {
+		w = list_first_entry_or_null(&ch->recvq, struct go3s_chan_wait,
+					     node);
+		if (!w)
+			w = list_first_entry_or_null(&ch->sendq,
+						     struct go3s_chan_wait, node);
+		if (!w)
+			break;
+		co = go3s_chan_complete(w, true);
+		go3s_unlock_irqrestore(&ch->lock, flags);
+		go3s_chan_resume(co);
+		go3s_lock_irqsave(&ch->lock, flags);
 	}
 	go3s_unlock_irqrestore(&ch->lock, flags);
-	return ret;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(go3s_chan_close);
 

@@ -2,7 +2,8 @@
 /*
  * KUnit: channels (chan.c): unbuffered hand-off order, buffered capacity
  * and FIFO, close waking every waiter, many senders and receivers on all
- * CPUs.
+ * CPUs, wakeups sent outside the channel lock, cancellation racing
+ * completion.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -10,6 +11,7 @@
 #include "internal.h"
 #include "sched.h"
 #include "testing.h"
+#include "trace.h"
 
 struct go3s_t_pp {
 	struct go3s_chan *ch;
@@ -231,11 +233,177 @@ static void go3s_test_chan_many(struct kunit *test)
 	}
 }
 
+/*
+ * Wakeups leave the channel lock first (issue 8, defect 11): a probe on
+ * the go3s_wake tracepoint (inside go3s_resume(), after the transition)
+ * sees whether interrupts were disabled there.  The channel lock is only
+ * ever held with interrupts disabled, and the wakers here (a coroutine in
+ * softirq, and go3s_chan_close() from this process) run with interrupts
+ * on, so a wake with interrupts disabled was sent under the channel lock.
+ */
+#define GO3S_T_WU_RX	8
+
+struct go3s_t_wu {
+	struct go3s_chan *ch;
+	u64 lo, hi;		/* ids of the receivers */
+	atomic_t wakes;
+	atomic_t locked;
+};
+
+static void go3s_t_wu_probe(void *data, u64 id, int cpu)
+{
+	struct go3s_t_wu *wu = data;
+
+	if (id < READ_ONCE(wu->lo) || id > READ_ONCE(wu->hi))
+		return;
+	atomic_inc(&wu->wakes);
+	if (irqs_disabled())
+		atomic_inc(&wu->locked);
+}
+
+static int go3s_t_wu_tx(void *arg)
+{
+	struct go3s_t_wu *wu = arg;
+	long i;
+	int ret;
+
+	for (i = 1; i <= GO3S_T_WU_RX / 2; i++) {
+		ret = go3s_chan_send(wu->ch, (void *)i);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void go3s_test_chan_wake_unlocked(struct kunit *test)
+{
+	struct go3s_t_wu *wu = kunit_kzalloc(test, sizeof(*wu), GFP_KERNEL);
+	struct go3s_co *rx[GO3S_T_WU_RX], *tx;
+	int i, got = 0, piped = 0, ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, wu);
+	wu->ch = go3s_chan_create(0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, wu->ch);
+	WRITE_ONCE(wu->lo, U64_MAX);
+	KUNIT_ASSERT_EQ(test, register_trace_go3s_wake(go3s_t_wu_probe, wu),
+			0);
+	for (i = 0; i < GO3S_T_WU_RX; i++) {
+		rx[i] = go3s_test_spawn(test, go3s_t_close_rx, wu->ch,
+					go3s_test_cpu(i), 0);
+		KUNIT_EXPECT_TRUE(test, go3s_test_wait_state(rx[i],
+							     GO3S_STATE_SUSPENDED));
+	}
+	WRITE_ONCE(wu->hi, go3s_id(rx[GO3S_T_WU_RX - 1]));
+	WRITE_ONCE(wu->lo, go3s_id(rx[0]));
+	/* Half are woken by a sender, the rest by close. */
+	tx = go3s_test_spawn(test, go3s_t_wu_tx, wu, go3s_test_cpu(1), 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, tx), 0);
+	KUNIT_EXPECT_EQ(test, go3s_chan_close(wu->ch), 0);
+	for (i = 0; i < GO3S_T_WU_RX; i++) {
+		ret = go3s_test_join_put(test, rx[i]);
+		if (!ret)
+			got++;
+		else if (ret == -EPIPE)
+			piped++;
+	}
+	unregister_trace_go3s_wake(go3s_t_wu_probe, wu);
+	tracepoint_synchronize_unregister();
+	KUNIT_EXPECT_EQ(test, got, GO3S_T_WU_RX / 2);
+	KUNIT_EXPECT_EQ(test, piped, GO3S_T_WU_RX / 2);
+	KUNIT_EXPECT_GE(test, atomic_read(&wu->wakes), GO3S_T_WU_RX);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&wu->locked), 0,
+			    "resumes sent under the channel lock");
+	go3s_chan_put(wu->ch);
+}
+
+/*
+ * Cancellation racing completion: receivers are cancelled one by one while
+ * a sender on another CPU feeds them.  The waker resumes a receiver after
+ * unlocking, by then perhaps cancelled, returned and finished (its
+ * reference keeps it; KASAN would see a use after free).  Every value that
+ * a send reported delivered is received exactly once, and no other.
+ */
+#define GO3S_T_CR_ROUNDS	20
+#define GO3S_T_CR_RX		4
+
+struct go3s_t_cr {
+	struct go3s_chan *ch;
+	atomic_long_t sent_sum, recv_sum;
+	atomic_t sent, received;
+};
+
+static int go3s_t_cr_rx(void *arg)
+{
+	struct go3s_t_cr *c = arg;
+	void *v;
+	int ret;
+
+	for (;;) {
+		ret = go3s_chan_recv(c->ch, &v);
+		if (ret)
+			return ret;
+		atomic_long_add((long)v, &c->recv_sum);
+		atomic_inc(&c->received);
+	}
+}
+
+static int go3s_t_cr_tx(void *arg)
+{
+	struct go3s_t_cr *c = arg;
+	long i;
+	int ret;
+
+	for (i = 1;; i++) {
+		ret = go3s_chan_send(c->ch, (void *)i);
+		if (ret)
+			return ret;
+		atomic_long_add(i, &c->sent_sum);
+		atomic_inc(&c->sent);
+	}
+}
+
+static void go3s_test_chan_cancel_race(struct kunit *test)
+{
+	struct go3s_t_cr *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct go3s_co *rx[GO3S_T_CR_RX], *tx;
+	unsigned int round;
+	int i, ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (round = 0; round < GO3S_T_CR_ROUNDS; round++) {
+		c->ch = go3s_chan_create(0, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, c->ch);
+		for (i = 0; i < GO3S_T_CR_RX; i++)
+			rx[i] = go3s_test_spawn(test, go3s_t_cr_rx, c,
+						go3s_test_cpu(i % 2), 0);
+		tx = go3s_test_spawn(test, go3s_t_cr_tx, c, go3s_test_cpu(2),
+				     0);
+		for (i = 0; i < GO3S_T_CR_RX; i++) {
+			usleep_range(100, 100 + 200 * (round % 8));
+			ret = go3s_cancel(rx[i]);
+			KUNIT_EXPECT_TRUE(test, !ret || ret == -EALREADY);
+			ret = go3s_test_join_put(test, rx[i]);
+			KUNIT_EXPECT_EQ(test, ret, -ECANCELED);
+		}
+		/* No receiver left: the sender blocks until the close. */
+		KUNIT_EXPECT_EQ(test, go3s_chan_close(c->ch), 0);
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, tx), -EPIPE);
+		go3s_chan_put(c->ch);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&c->received), atomic_read(&c->sent));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&c->recv_sum),
+			atomic_long_read(&c->sent_sum));
+	kunit_info(test, "%d values over %u rounds\n", atomic_read(&c->sent),
+		   GO3S_T_CR_ROUNDS);
+}
+
 static struct kunit_case go3s_chan_cases[] = {
 	KUNIT_CASE(go3s_test_chan_order),
 	KUNIT_CASE(go3s_test_chan_buffered),
 	KUNIT_CASE(go3s_test_chan_close_wakes_all),
 	KUNIT_CASE(go3s_test_chan_many),
+	KUNIT_CASE(go3s_test_chan_wake_unlocked),
+	KUNIT_CASE(go3s_test_chan_cancel_race),
 	{}
 };
 

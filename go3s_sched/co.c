@@ -32,8 +32,11 @@
  * CANCEL       CREATED, SUSPENDED -> CANCELLED; ACTIVE -> ACTIVE +
  *              CANCEL_REQ; COMPLETING: -EBUSY; already requested or
  *              CANCELLED: -EALREADY
- * FAIL         CREATED, SUSPENDED, ACTIVE -> CANCELLED; COMPLETING:
- *              -EBUSY; CANCELLED: -EALREADY
+ * FAIL         (its stack canary is gone; it has switched out for good)
+ *              CREATED, SUSPENDED -> CANCELLED; ACTIVE (with or without
+ *              WAKE or CANCEL_REQ) -> CANCELLED, through SUSPENDED in one
+ *              step, as a suspend with CANCEL_REQ; COMPLETING: -EBUSY;
+ *              CANCELLED: -EALREADY
  * ===========  ===========================================================
  *
  * Every other pair is refused with -EINVAL.
@@ -93,6 +96,10 @@ int go3s_co_rule(unsigned int old, enum go3s_req req, unsigned int *newp)
 			return -EBUSY;
 		return -EALREADY;
 	case GO3S_REQ_FAIL:
+		/*
+		 * ACTIVE -> CANCELLED is ACTIVE -> SUSPENDED -> CANCELLED:
+		 * the failed coroutine has parked for the last time (§1).
+		 */
 		if (state == GO3S_STATE_CREATED ||
 		    state == GO3S_STATE_SUSPENDED ||
 		    state == GO3S_STATE_ACTIVE) {
@@ -216,8 +223,8 @@ void go3s_co_info_get(struct go3s_co *co, struct go3s_co_info *info)
 	info->id = co->id;
 	info->state = go3s_co_state(co);
 	info->on_cpu = READ_ONCE(co->on_cpu);
-	info->cpu = co->cpu;
-	info->prio = co->prio;
+	info->cpu = READ_ONCE(co->cpu);
+	info->prio = READ_ONCE(co->prio);
 	info->switches = READ_ONCE(co->switches);
 	info->run_ns = READ_ONCE(co->run_ns);
 	info->stack_size = co->stack_size;

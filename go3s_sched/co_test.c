@@ -50,7 +50,11 @@ static const struct go3s_rule_case go3s_rule_cases[] = {
 	{ A | CR, GO3S_REQ_CANCEL, -EALREADY },
 	{ A | CR, GO3S_REQ_FAIL, 0, X },
 	/* both: cancellation wins over the wakeup */
+	{ A | CR | WK, GO3S_REQ_RESUME, 0, A | CR | WK },
 	{ A | CR | WK, GO3S_REQ_SUSPEND, 0, X },
+	{ A | CR | WK, GO3S_REQ_COMPLETE, 0, D },
+	{ A | CR | WK, GO3S_REQ_CANCEL, -EALREADY },
+	{ A | CR | WK, GO3S_REQ_FAIL, 0, X },
 	/* SUSPENDED */
 	{ S, GO3S_REQ_RESUME, 0, A },
 	{ S, GO3S_REQ_SUSPEND, -EINVAL },
@@ -105,30 +109,50 @@ static void go3s_test_lifecycle_table(struct kunit *test)
 /* Every (state, request) pair is covered, and only legal moves happen. */
 static void go3s_test_lifecycle_complete(struct kunit *test)
 {
+	/* §1, and ACTIVE -> ACTIVE for the flags (WAKE, CANCEL_REQ). */
 	static const bool legal[GO3S_NR_STATES][GO3S_NR_STATES] = {
 		[C][A] = true, [C][X] = true, [A][S] = true, [A][D] = true,
 		[S][A] = true, [S][X] = true,
-		/* ACTIVE -> CANCELLED only as ACTIVE -> SUSPENDED -> CANCELLED */
-		[A][X] = true,
 		[A][A] = true,
 	};
-	unsigned int st, req, i, new;
+	/* Every state word a coroutine can have. */
+	static const unsigned int words[] = {
+		C, A, A | WK, A | CR, A | CR | WK, S, D, X,
+	};
+	unsigned int w, st, req, i, new, to;
 	bool seen;
 
-	for (st = 0; st < GO3S_NR_STATES; st++) {
+	for (w = 0; w < ARRAY_SIZE(words); w++) {
+		st = words[w];
 		for (req = 0; req < GO3S_NR_REQS; req++) {
 			seen = false;
 			for (i = 0; i < ARRAY_SIZE(go3s_rule_cases); i++)
 				if (go3s_rule_cases[i].old == st &&
 				    go3s_rule_cases[i].req == req)
 					seen = true;
-			KUNIT_EXPECT_TRUE_MSG(test, seen, "state %u req %u untested",
+			KUNIT_EXPECT_TRUE_MSG(test, seen, "word %#x req %u untested",
 					      st, req);
 			if (go3s_co_rule(st, req, &new))
 				continue;
+			to = new & GO3S_CO_STATE_MASK;
+			/*
+			 * ACTIVE -> CANCELLED only in one step through
+			 * SUSPENDED: the coroutine parks for good (a suspend
+			 * with a cancellation request, or a failure).
+			 */
+			if ((st & GO3S_CO_STATE_MASK) == A && to == X) {
+				KUNIT_EXPECT_TRUE(test, legal[A][S] && legal[S][X]);
+				KUNIT_EXPECT_TRUE_MSG(test,
+						      req == GO3S_REQ_SUSPEND ||
+						      req == GO3S_REQ_FAIL,
+						      "req %u: ACTIVE -> CANCELLED",
+						      req);
+				continue;
+			}
 			KUNIT_EXPECT_TRUE_MSG(test,
-					      legal[st][new & GO3S_CO_STATE_MASK],
-					      "state %u req %u -> %#x", st, req, new);
+					      legal[st & GO3S_CO_STATE_MASK][to],
+					      "word %#x req %u -> %#x", st, req,
+					      new);
 		}
 	}
 	/* Terminal states accept nothing. */

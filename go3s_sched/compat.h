@@ -11,6 +11,21 @@
 #include <kunit/visibility.h>
 
 /*
+ * Configurations go3s cannot work on, refused here so that the build
+ * stops with a reason (dkms.conf keeps DKMS from trying them).
+ * PREEMPT_RT: softirqs are preemptible threads there, so a coroutine body
+ * could be preempted mid-way and its CPU's run loop entered again.
+ * KASAN without KASAN_VMALLOC: coroutine stacks are vmalloc'ed and need
+ * real shadow memory for their redzones (VMAP_STACK has the same rule).
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "go3s does not support PREEMPT_RT (preemptible softirqs)"
+#endif
+#if defined(CONFIG_KASAN) && !defined(CONFIG_KASAN_VMALLOC)
+#error "go3s needs KASAN_VMALLOC with KASAN (vmalloc'ed coroutine stacks)"
+#endif
+
+/*
  * Coroutine engine.  switch_64.S includes this header too, so the part for
  * assembly and the part for C are kept apart.  Differences are probed from
  * the target's own headers, not from its version number.
@@ -39,7 +54,39 @@
 #else /* !__ASSEMBLY__ */
 
 #include <linux/interrupt.h>
+#include <linux/sched.h>
 #include <linux/workqueue.h>
+
+/*
+ * Per-task state that must not ride along a coroutine switch (see
+ * go3s_ctx_save() in sched.h).  PF_MEMALLOC_PIN is gone from newer kernels;
+ * migration_disabled exists only on SMP, lockdep_depth only with LOCKDEP.
+ */
+#ifdef PF_MEMALLOC_PIN
+#define GO3S_PF_MEMALLOC_MASK \
+	(PF_MEMALLOC | PF_MEMALLOC_NOFS | PF_MEMALLOC_NOIO | PF_MEMALLOC_PIN)
+#else
+#define GO3S_PF_MEMALLOC_MASK \
+	(PF_MEMALLOC | PF_MEMALLOC_NOFS | PF_MEMALLOC_NOIO)
+#endif
+
+static __always_inline unsigned int go3s_migration_disabled(struct task_struct *t)
+{
+#ifdef CONFIG_SMP
+	return t->migration_disabled;
+#else
+	return 0;
+#endif
+}
+
+static __always_inline int go3s_lockdep_depth(struct task_struct *t)
+{
+#ifdef CONFIG_LOCKDEP
+	return t->lockdep_depth;
+#else
+	return 0;
+#endif
+}
 
 /*
  * The run loop's bottom half: the BH workqueue where the kernel has one

@@ -71,9 +71,10 @@ static inline void go3s_lock(struct go3s_spinlock *l)
 				delay <<= 1;
 		} while (atomic_read(&l->val));
 	}
+	/* Read unlocked by statistics (go3s_sched_backoff_rounds()). */
 	if (rounds) {
-		l->contended++;
-		l->backoff_rounds += rounds;
+		WRITE_ONCE(l->contended, l->contended + 1);
+		WRITE_ONCE(l->backoff_rounds, l->backoff_rounds + rounds);
 	}
 }
 

@@ -20,7 +20,7 @@ struct go3s_lock_fixture {
 	atomic_t started;
 	unsigned int nr_threads;
 	unsigned long counter;		/* plain: only the lock protects it */
-	bool inside;
+	u8 inside;		/* u8: see struct go3s_co */
 	unsigned int overlaps;
 	struct completion done;
 	atomic_t finished;

@@ -115,7 +115,8 @@ static struct go3s_co *go3s_runq_level_take(struct go3s_runq_level *l)
  */
 void go3s_runq_push(struct go3s_runq *rq, struct go3s_co *co)
 {
-	struct go3s_runq_level *l = &rq->level[co->prio];
+	/* GO3S_IOC_SET_PRIO changes it at any time: one read. */
+	struct go3s_runq_level *l = &rq->level[READ_ONCE(co->prio)];
 	unsigned long flags;
 
 	go3s_lock_irqsave(&l->lock, flags);
@@ -220,14 +221,16 @@ EXPORT_SYMBOL_IF_KUNIT(go3s_runq_pop);
  */
 struct go3s_co *go3s_runq_yield(struct go3s_runq *rq, struct go3s_co *co)
 {
-	struct go3s_runq_level *l = &rq->level[co->prio];
+	/* GO3S_IOC_SET_PRIO changes it at any time: one read. */
+	unsigned int prio = READ_ONCE(co->prio);
+	struct go3s_runq_level *l = &rq->level[prio];
 	unsigned int o = go3s_runq_pick_order(rq->tick + 1), i;
 	unsigned long flags;
 	struct go3s_co *next;
 
 	if (!o && rq->runnext)
 		goto slow;
-	for (i = 0; go3s_runq_order[o][i] != co->prio; i++)
+	for (i = 0; go3s_runq_order[o][i] != prio; i++)
 		if (READ_ONCE(rq->level[go3s_runq_order[o][i]].nr))
 			goto slow;
 	rq->tick++;

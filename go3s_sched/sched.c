@@ -26,8 +26,11 @@
  *
  * - Lost kicks: a waker pushes, then sets s->pending with atomic_xchg()
  *   (fully ordered) and kicks only if it was clear.  The loop, finding
- *   nothing, clears s->pending, issues smp_mb__after_atomic() and looks at
- *   the queue once more.  One of the two sees the other.
+ *   nothing, clears s->pending with atomic_set(), issues smp_mb() and looks
+ *   at the queue once more.  This is the store-buffering pattern
+ *   (memory-barriers.txt): with a full barrier on both sides, one of the two
+ *   sees the other's store.  smp_mb__after_atomic() would not do, as
+ *   atomic_set() is not a read-modify-write (atomic_t.txt).
  * - Wakeups: every state change is a fully ordered cmpxchg in
  *   go3s_co_transition(); a resume that finds the coroutine still ACTIVE
  *   leaves GO3S_CO_WAKE, which its suspend consumes instead of parking.
@@ -186,25 +189,36 @@ static void go3s_sched_kick(struct go3s_sched *s)
 {
 	int cpu;
 
-	/* Full barrier; partner: smp_mb__after_atomic() in go3s_sched_run(). */
-	if (atomic_xchg(&s->pending, 1))
-		return;
+	/*
+	 * The whole kick, from the check of ->ready to the IPI or irq_work
+	 * being queued, runs with preemption disabled: an RCU read-side
+	 * section.  Partner: synchronize_rcu() after clearing ->ready in
+	 * go3s_sched_quiesce(), so no kick starts once a CPU is stopping.
+	 */
 	cpu = get_cpu();
-	if (cpu == s->cpu)
-		irq_work_queue(&s->kick);
-	else
-		smp_call_function_single_async(s->cpu, &s->csd);
+	/*
+	 * Fully ordered: our push before the read of pending.  Partner:
+	 * smp_mb() after clearing pending in go3s_sched_run().
+	 */
+	if (likely(READ_ONCE(s->ready)) && !atomic_xchg(&s->pending, 1)) {
+		if (cpu == s->cpu)
+			irq_work_queue(&s->kick);
+		else
+			smp_call_function_single_async(s->cpu, &s->csd);
+	}
 	put_cpu();
 }
 
 static void go3s_sched_enqueue(struct go3s_co *co)
 {
-	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, co->cpu);
+	/* Changes only while CREATED (GO3S_IOC_SET_AFFINITY). */
+	int cpu = READ_ONCE(co->cpu);
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
 	struct go3s_co *cur = go3s_current();
 
-	trace_go3s_wake(co->id, co->cpu);
+	trace_go3s_wake(co->id, cpu);
 	/* Woken by a coroutine of its own CPU: the loop is running. */
-	if (cur && cur->cpu == co->cpu) {
+	if (cur && cur->cpu == cpu) {
 		go3s_runq_push_next(&s->rq, co);
 		return;
 	}
@@ -212,19 +226,35 @@ static void go3s_sched_enqueue(struct go3s_co *co)
 	go3s_sched_kick(s);
 }
 
+/*
+ * Kicks that land after go3s_sched_quiesce(): none may (the KUnit case
+ * go3s_test_stop_kick_race counts them).
+ */
+static atomic_long_t go3s_late_kicks = ATOMIC_LONG_INIT(0);
+
+static bool go3s_sched_late(struct go3s_sched *s)
+{
+	if (likely(!READ_ONCE(s->stopped)))
+		return false;
+	atomic_long_inc(&go3s_late_kicks);
+	return true;
+}
+
 /* Hard interrupt context, on s->cpu. */
 static void go3s_sched_kick_irq_work(struct irq_work *work)
 {
 	struct go3s_sched *s = container_of(work, struct go3s_sched, kick);
 
-	go3s_bh_schedule(&s->bh);
+	if (!go3s_sched_late(s))
+		go3s_bh_schedule(&s->bh);
 }
 
 static void go3s_sched_kick_ipi(void *info)
 {
 	struct go3s_sched *s = info;
 
-	go3s_bh_schedule(&s->bh);
+	if (!go3s_sched_late(s))
+		go3s_bh_schedule(&s->bh);
 }
 
 /**
@@ -344,9 +374,10 @@ static void go3s_sched_account(struct go3s_sched *s, struct go3s_co *co,
 	u64 d = go3s_clock_delta(s->cur_t0, now);
 
 	s->cur = NULL;
+	/* Read by any CPU (status); only this one writes them. */
 	WRITE_ONCE(co->on_cpu, false);
-	co->switches++;
-	co->run_ns += d;
+	WRITE_ONCE(co->switches, co->switches + 1);
+	WRITE_ONCE(co->run_ns, co->run_ns + d);
 	s->stats.switches++;
 	s->stats.co_ns += d;
 	s->pass_n++;
@@ -432,8 +463,7 @@ static bool go3s_sched_run(struct go3s_sched *s)
 	s->pass_start = go3s_clock();
 	s->pass_n = 0;
 	/* What the coroutines must give back at every switch-out. */
-	s->pc_base = preempt_count();
-	s->rcu_base = rcu_preempt_depth();
+	go3s_ctx_save(&s->base);
 	s->task_canary = go3s_canary_get();
 	for (;;) {
 		if (s->next) {
@@ -447,8 +477,16 @@ static bool go3s_sched_run(struct go3s_sched *s)
 		yielded = NULL;
 		if (!co) {
 			atomic_set(&s->pending, 0);
-			/* Partner: atomic_xchg() in go3s_sched_kick(). */
-			smp_mb__after_atomic();
+			/*
+			 * Store buffering against a waker: we clear pending
+			 * then read the queue, it writes the queue then reads
+			 * pending.  Both sides need a full barrier between
+			 * their store and their load; smp_mb__after_atomic()
+			 * would be none here (it orders only read-modify-write
+			 * atomics, and atomic_set() is a plain store).
+			 * Partner: atomic_xchg() in go3s_sched_kick().
+			 */
+			smp_mb();
 			if (go3s_runq_empty(&s->rq)) {
 				more = false;
 				break;
@@ -472,7 +510,7 @@ static void go3s_sched_bh(struct go3s_bh *bh)
 {
 	struct go3s_sched *s = container_of(bh, struct go3s_sched, bh);
 
-	if (WARN_ON_ONCE(smp_processor_id() != s->cpu))
+	if (WARN_ON_ONCE(smp_processor_id() != s->cpu) || go3s_sched_late(s))
 		return;
 	if (READ_ONCE(s->handoff)) {
 		wake_up_process(s->thread);
@@ -528,33 +566,65 @@ static int go3s_sched_thread(void *data)
 unsigned long *go3s_co_main(struct go3s_co *co)
 {
 	struct go3s_sched *s;
+	const char *bad;
 	int ret;
 
 	ret = co->fn(co->arg);
 	s = this_cpu_ptr(&go3s_scheds);
-	if (irqs_disabled() || preempt_count() != s->pc_base ||
-	    rcu_preempt_depth() != s->rcu_base)
-		go3s_co_warn(co, "body returned in atomic state");
-	co->result = ret;
-	go3s_co_transition(co, GO3S_REQ_COMPLETE, NULL, NULL);
+	bad = go3s_ctx_diff(&s->base);
+	if (bad)
+		go3s_co_warn(co, bad);
+	if (unlikely(!go3s_stack_canary_intact(co->stack))) {
+		/*
+		 * Overran: failed, not completed, whatever it returned.  The
+		 * switch-out finds the canary too, and reports and counts it
+		 * (go3s_co_fail()).
+		 */
+		co->result = -EFAULT;
+		go3s_co_transition(co, GO3S_REQ_FAIL, NULL, NULL);
+	} else {
+		co->result = ret;
+		go3s_co_transition(co, GO3S_REQ_COMPLETE, NULL, NULL);
+	}
 	co->reason = GO3S_SWITCH_EXIT;
 	return &s->sp;
 }
 
 /*
- * Refuse to switch away holding a lock, with interrupts disabled, inside
- * an RCU read-side section or kernel_fpu_begin(): the preemption count and
- * RCU nesting must be what the run loop had when it switched in.
+ * Refuse to switch away with interrupts disabled, holding a lock, inside
+ * an RCU read-side section, kernel_fpu_begin(), migrate_disable(),
+ * pagefault_disable() or a memalloc_*_save() scope: the context must be
+ * what the run loop had when the pass started (struct go3s_ctx).
  */
 static int go3s_co_check(struct go3s_sched *s, struct go3s_co *co,
 			 const char *what)
 {
-	if (likely(!irqs_disabled() && preempt_count() == s->pc_base &&
-		   rcu_preempt_depth() == s->rcu_base))
+	const char *bad = go3s_ctx_diff(&s->base);
+
+	if (likely(!bad))
 		return 0;
-	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP))
-		go3s_co_warn(co, what);
+	if (IS_ENABLED(CONFIG_DEBUG_ATOMIC_SLEEP)) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "%s: %s", what, bad);
+		go3s_co_warn(co, msg);
+	}
 	return -EDEADLK;
+}
+
+/**
+ * go3s_co_may_switch() - may the running coroutine switch away now?
+ * @co: the running coroutine
+ * @what: the suspension point, for the report
+ *
+ * For suspension points that do work before parking (sleep, channels):
+ * check first, so that a refusal leaves nothing done.
+ *
+ * Return: 0, or -EDEADLK (reported on debug kernels).
+ */
+int go3s_co_may_switch(struct go3s_co *co, const char *what)
+{
+	return go3s_co_check(this_cpu_ptr(&go3s_scheds), co, what);
 }
 
 static void go3s_co_switch_out(struct go3s_sched *s, struct go3s_co *co,
@@ -664,7 +734,9 @@ EXPORT_SYMBOL_GPL(go3s_current);
  *
  * Context: a coroutine.
  * Return: 0; -ECANCELED if the coroutine is cancelled (it still yielded);
- * -EPERM outside a coroutine; -EDEADLK in atomic state (nothing done).
+ * -EPERM outside a coroutine; -EDEADLK (nothing done) with interrupts
+ * or preemption disabled, a lock held, or inside an RCU, SRCU, migrate-,
+ * pagefault-disabled or memalloc_*_save() section (go3s_co_may_switch()).
  */
 int go3s_yield(void)
 {
@@ -689,8 +761,8 @@ EXPORT_SYMBOL_GPL(go3s_yield);
  *
  * Context: a coroutine.
  * Return: 0 when resumed (at once if a resume arrived since it last
- * parked), -ECANCELED if cancelled, -EPERM outside a coroutine, -EDEADLK in
- * atomic state.
+ * parked), -ECANCELED if cancelled, -EPERM outside a coroutine, -EDEADLK
+ * (nothing done) where it may not switch, as for go3s_yield().
  */
 int go3s_suspend(void)
 {
@@ -1011,7 +1083,13 @@ EXPORT_SYMBOL_IF_KUNIT(go3s_cancel_all);
  */
 void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st)
 {
-	*st = per_cpu_ptr(&go3s_scheds, cpu)->stats;
+	/*
+	 * The owner CPU bumps these with plain stores on its hot path; a
+	 * snapshot from another CPU may be a little stale, and 64-bit loads
+	 * and stores of aligned words do not tear on x86_64 (the only
+	 * architecture go3s builds for).  Benign.
+	 */
+	data_race(*st = per_cpu_ptr(&go3s_scheds, cpu)->stats);
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_sched_stats_read);
 
@@ -1100,6 +1178,64 @@ static void go3s_orphans_free(void)
 	go3s_chan_put(go3s_orphan_chan);
 	go3s_orphan_chan = NULL;
 }
+
+static void go3s_sched_quiesce(struct go3s_sched *s);
+
+/**
+ * go3s_sched_test_kick() - kick a CPU's run loop, for the unload race test
+ * @cpu: a CPU go3s runs on
+ */
+void go3s_sched_test_kick(int cpu)
+{
+	go3s_sched_kick(per_cpu_ptr(&go3s_scheds, cpu));
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_test_kick);
+
+/**
+ * go3s_sched_test_stop() - stop a CPU's kicks and bottom half as unload does
+ * @cpu: a CPU go3s runs on, with nothing queued and no coroutine alive
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EBUSY if a coroutine lives.
+ */
+int go3s_sched_test_stop(int cpu)
+{
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
+	if (go3s_nr_live())
+		return -EBUSY;
+	WRITE_ONCE(s->ready, false);
+	synchronize_rcu();
+	go3s_sched_quiesce(s);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_test_stop);
+
+/**
+ * go3s_sched_test_start() - undo go3s_sched_test_stop()
+ * @cpu: the CPU
+ */
+void go3s_sched_test_start(int cpu)
+{
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
+	/* A kick may have set pending and been cut off with the BH. */
+	atomic_set(&s->pending, 0);
+	WRITE_ONCE(s->stopped, false);
+	WRITE_ONCE(s->ready, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_test_start);
+
+/**
+ * go3s_sched_late_kicks() - kicks that arrived after their CPU stopped
+ *
+ * Return: the count since load.
+ */
+unsigned long go3s_sched_late_kicks(void)
+{
+	return atomic_long_read(&go3s_late_kicks);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_late_kicks);
 #else
 static void go3s_orphans_free(void)
 {
@@ -1120,6 +1256,40 @@ static void go3s_ipi_barrier(void *info)
 {
 }
 
+/* Is the kick IPI's call_single_data still queued or about to run? */
+static bool go3s_csd_busy(call_single_data_t *csd)
+{
+	/* Acquire; partner: smp_store_release() in csd_unlock(), kernel/smp.c. */
+	return smp_load_acquire(&csd->node.u_flags) & CSD_FLAG_LOCK;
+}
+
+/*
+ * Wait until no kick of @s can schedule its bottom half any more, then
+ * kill the bottom half.  The caller has cleared s->ready and waited for
+ * an RCU grace period since, so every go3s_sched_kick() has either seen
+ * ->ready clear or finished queueing its IPI or irq_work.
+ *
+ * The IPI is asynchronous, and __flush_smp_call_function_queue() releases
+ * an asynchronous CSD before it calls its function; within one flush it
+ * also runs synchronous CSDs before asynchronous ones.  So a synchronous
+ * IPI sent while ours is queued may well return first: wait for the CSD
+ * to be released, then send the synchronous one.  It is queued after
+ * that release, so it runs in a later flush, after the function of ours
+ * has returned.  On our own CPU (smp_call_function_single() then runs the
+ * barrier in place) the flush that released the CSD ran with interrupts
+ * off and has finished before this task runs there again.
+ */
+static void go3s_sched_quiesce(struct go3s_sched *s)
+{
+	while (go3s_csd_busy(&s->csd))
+		usleep_range(50, 100);
+	if (cpu_online(s->cpu))
+		smp_call_function_single(s->cpu, go3s_ipi_barrier, NULL, 1);
+	irq_work_sync(&s->kick);
+	go3s_bh_kill(&s->bh);
+	WRITE_ONCE(s->stopped, true);
+}
+
 /* Stop every CPU's machinery; no coroutine is left. */
 static void go3s_sched_stop_all(void)
 {
@@ -1128,17 +1298,19 @@ static void go3s_sched_stop_all(void)
 
 	for_each_possible_cpu(cpu) {
 		s = per_cpu_ptr(&go3s_scheds, cpu);
+		if (s->thread)
+			WRITE_ONCE(s->ready, false);
+	}
+	/*
+	 * Every kick that saw ->ready set has queued its IPI or irq_work.
+	 * Partner: the get_cpu() section in go3s_sched_kick().
+	 */
+	synchronize_rcu();
+	for_each_possible_cpu(cpu) {
+		s = per_cpu_ptr(&go3s_scheds, cpu);
 		if (!s->thread)
 			continue;
-		WRITE_ONCE(s->ready, false);
-		/* A kick in flight ends in a pass that clears it. */
-		while (cpu_online(cpu) && atomic_read(&s->pending))
-			usleep_range(1000, 2000);
-		/* Queued IPIs run in order: ours has run after this one. */
-		if (cpu_online(cpu))
-			smp_call_function_single(cpu, go3s_ipi_barrier, NULL, 1);
-		irq_work_sync(&s->kick);
-		go3s_bh_kill(&s->bh);
+		go3s_sched_quiesce(s);
 		go3s_sched_cpu_stop(s);
 	}
 }
@@ -1156,6 +1328,7 @@ int go3s_sched_init(void)
 		s->cpu = cpu;
 		s->cur = NULL;
 		s->handoff = false;
+		s->stopped = false;
 		atomic_set(&s->pending, 0);
 		err = go3s_runq_init(&s->rq, cpu_to_node(cpu));
 		if (err)

@@ -12,8 +12,11 @@
 #include <linux/irq_work.h>
 #include <linux/list.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/smp.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 
 #include "compat.h"
@@ -69,17 +72,26 @@ struct go3s_chan_wait {
 
 typedef void (*go3s_notify_fn)(struct go3s_co *co, void *data);
 
+/*
+ * Who writes what: "own" fields are written and read on the coroutine's CPU
+ * only (the run loop, the coroutine, its pinned timer); fields read from
+ * other CPUs say how.
+ *
+ * Flags read with READ_ONCE() from another CPU or context are u8, not bool:
+ * GCC 12 with UBSAN_BOOL (the test kernels) range-checks a bool load and
+ * emits it as a plain access, which KCSAN then reports as a data race.
+ */
 struct go3s_co {
-	/* Saved stack pointer while switched out; only its CPU uses it. */
+	/* Saved stack pointer while switched out; own. */
 	unsigned long sp;
-	atomic_t state;
-	int cpu;
-	u8 prio;
-	u8 reason;			/* enum go3s_switch_reason */
-	bool started;
-	bool failed;
-	bool on_cpu;
-	bool timer_fired;
+	atomic_t state;			/* go3s_co_transition() only */
+	int cpu;			/* WRITE_ONCE() while CREATED */
+	u8 prio;			/* WRITE_ONCE() any time; READ_ONCE() */
+	u8 reason;			/* own; enum go3s_switch_reason */
+	bool started;			/* own */
+	bool failed;			/* own */
+	u8 on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
+	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
 	refcount_t ref;
 	u64 id;
 	go3s_fn_t fn;
@@ -97,9 +109,9 @@ struct go3s_co {
 	struct hrtimer timer;
 	struct go3s_chan_wait wait;
 	wait_queue_head_t join_wq;
-	u64 switches;
-	u64 run_ns;
-	unsigned int stack_hwm;
+	u64 switches;			/* own, WRITE_ONCE(); READ_ONCE() */
+	u64 run_ns;			/* own, WRITE_ONCE(); READ_ONCE() */
+	unsigned int stack_hwm;		/* final once ->done */
 };
 
 /* Run queue of one CPU: see runq.c. */
@@ -155,6 +167,58 @@ struct go3s_sched_stats {
 	u64 sched_ns;
 };
 
+/*
+ * The context a coroutine runs in, as far as it must be the same at every
+ * switch-out as when the pass started: a coroutine that switches away
+ * inside a preempt-, RCU-, migrate- or pagefault-disabled section, a
+ * memalloc_*_save() scope or with a lock held (lockdep's count, which also
+ * covers srcu_read_lock()) would leave that state to whatever task the
+ * softirq interrupted, or take the state of another task with it.  A few
+ * loads, on the yield path.
+ */
+struct go3s_ctx {
+	unsigned int preempt;		/* preempt_count() */
+	int rcu;			/* rcu_preempt_depth() */
+	int pagefault;			/* pagefault_disabled() */
+	unsigned int pflags;		/* GO3S_PF_MEMALLOC_MASK of ->flags */
+	unsigned int migrate;		/* ->migration_disabled (SMP) */
+	int lockdep;			/* ->lockdep_depth (LOCKDEP) */
+};
+
+static __always_inline void go3s_ctx_save(struct go3s_ctx *c)
+{
+	struct task_struct *t = current;
+
+	c->preempt = preempt_count();
+	c->rcu = rcu_preempt_depth();
+	c->pagefault = pagefault_disabled();
+	c->pflags = t->flags & GO3S_PF_MEMALLOC_MASK;
+	c->migrate = go3s_migration_disabled(t);
+	c->lockdep = go3s_lockdep_depth(t);
+}
+
+/* NULL if the current context matches @c, else what differs. */
+static __always_inline const char *go3s_ctx_diff(const struct go3s_ctx *c)
+{
+	struct task_struct *t = current;
+
+	if (unlikely(irqs_disabled()))
+		return "interrupts disabled";
+	if (unlikely(preempt_count() != c->preempt))
+		return "preemption count (lock held, kernel_fpu_begin()...)";
+	if (unlikely(rcu_preempt_depth() != c->rcu))
+		return "RCU read-side section";
+	if (unlikely(pagefault_disabled() != c->pagefault))
+		return "page faults disabled";
+	if (unlikely((t->flags & GO3S_PF_MEMALLOC_MASK) != c->pflags))
+		return "memalloc_*_save() scope";
+	if (unlikely(go3s_migration_disabled(t) != c->migrate))
+		return "migration disabled";
+	if (unlikely(go3s_lockdep_depth(t) != c->lockdep))
+		return "lock held (lockdep: lock, srcu_read_lock()...)";
+	return NULL;
+}
+
 struct go3s_sched {
 	/* Owner CPU only. */
 	unsigned long sp;		/* run loop's stack pointer */
@@ -164,10 +228,10 @@ struct go3s_sched {
 	u64 pass_start;			/* clock when this pass started */
 	unsigned int pass_n;		/* switches in this pass */
 	unsigned long task_canary;
-	unsigned int pc_base;
-	int rcu_base;
-	bool handoff;
-	bool ready;
+	struct go3s_ctx base;		/* at pass start: go3s_ctx_save() */
+	u8 handoff;			/* READ_ONCE(): BH and go3s/N */
+	u8 ready;			/* WRITE_ONCE(), read by any CPU */
+	u8 stopped;			/* bottom half killed (unload) */
 	int cpu;
 	struct go3s_sched_stats stats;
 	struct task_struct *thread;
@@ -192,6 +256,7 @@ void go3s_co_entry(void);
 /* sched.c */
 unsigned long *go3s_co_main(struct go3s_co *co);
 int go3s_co_park(struct go3s_co *co);
+int go3s_co_may_switch(struct go3s_co *co, const char *what);
 int go3s_sched_init(void);
 void go3s_sched_exit(void);
 void go3s_cancel_all(bool final);
@@ -199,6 +264,10 @@ unsigned int go3s_nr_live(void);
 int go3s_mem_charge(unsigned long bytes);
 void go3s_mem_uncharge(unsigned long bytes);
 unsigned int go3s_spawn_orphans(unsigned int n);
+void go3s_sched_test_kick(int cpu);
+int go3s_sched_test_stop(int cpu);
+void go3s_sched_test_start(int cpu);
+unsigned long go3s_sched_late_kicks(void);
 void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);
 unsigned long go3s_sched_backoff_rounds(int cpu);
 void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co);

@@ -11,7 +11,9 @@
 #include <linux/kallsyms.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
+#include <linux/sched/mm.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 
 #include "internal.h"
 #include "sched.h"
@@ -136,6 +138,152 @@ static void go3s_test_suspend_resume_race(struct kunit *test)
 	}
 	kunit_info(test, "%ld suspend/resume rounds over %u CPU pairs\n",
 		   total, pairs);
+}
+
+/*
+ * Lone sleeper (issue 8, defect 1): a coroutine alone on its CPU parks and
+ * a kernel thread on another CPU resumes it, a million times in all.  Each
+ * round ends the sleeper's CPU's pass with an empty queue, so every resume
+ * races the loop clearing its pending flag: a lost kick strands the
+ * coroutine on its queue.  Each round waits at most GO3S_T_LONE_WAIT for
+ * the coroutine to park again; that bound detects a hang, it is not a
+ * timing assertion.
+ *
+ * The rounds run in slices of GO3S_T_LONE_SLICE, one parameter of the case
+ * each: KUnit gives a case 300 s at most, and the hung-task detector of the
+ * test kernels reports insmod, which waits for each case uninterruptibly,
+ * after 60 s; a slice takes about 5 to 20 s under TCG with KASAN.  The
+ * total is a module parameter (lone_sleeper_rounds), the default the
+ * million the issue asks for (about 2 to 5 minutes on the KASAN kernel).
+ */
+#define GO3S_T_LONE_WAIT	(10 * HZ)
+#define GO3S_T_LONE_SLICE	50000
+
+static unsigned int go3s_t_lone_rounds = 1000000;
+module_param_named(lone_sleeper_rounds, go3s_t_lone_rounds, uint, 0444);
+MODULE_PARM_DESC(lone_sleeper_rounds,
+		 "resumes of the lone-sleeper KUnit case, in slices of 50000 (default 1000000)");
+
+/* Parameter: the slice number, from 1. */
+static const void *go3s_t_lone_gen(const void *prev, char *desc)
+{
+	unsigned long n = (unsigned long)prev + 1;
+
+	if ((n - 1) * GO3S_T_LONE_SLICE >= go3s_t_lone_rounds)
+		return NULL;
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "slice %lu of %u", n,
+		 DIV_ROUND_UP(go3s_t_lone_rounds, GO3S_T_LONE_SLICE));
+	return (const void *)n;
+}
+
+struct go3s_t_lone {
+	struct go3s_co *co;
+	unsigned int rounds;
+	atomic_t woken;			/* suspends that returned */
+	unsigned int stuck;		/* round that timed out, or rounds */
+	unsigned int stuck_state;
+	bool stuck_on_cpu;
+	struct completion done;
+};
+
+static int go3s_t_lone_body(void *arg)
+{
+	struct go3s_t_lone *l = arg;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < l->rounds; i++) {
+		ret = go3s_suspend();
+		if (ret)
+			return ret;
+		atomic_inc(&l->woken);
+	}
+	return 0;
+}
+
+static int go3s_t_lone_nop(void *arg)
+{
+	return 0;
+}
+
+static int go3s_t_lone_waker(void *arg)
+{
+	struct go3s_t_lone *l = arg;
+	unsigned long deadline;
+	unsigned int i, spins;
+
+	for (i = 0; i < l->rounds; i++) {
+		/* Parked again after i resumes. */
+		deadline = jiffies + GO3S_T_LONE_WAIT;
+		spins = 0;
+		while (atomic_read(&l->woken) != i ||
+		       go3s_state(l->co) != GO3S_STATE_SUSPENDED) {
+			if (!(++spins % 64)) {
+				cond_resched();
+				if (time_after(jiffies, deadline)) {
+					l->stuck_state = go3s_state(l->co);
+					l->stuck_on_cpu = go3s_on_cpu(l->co);
+					l->stuck = i;
+					goto out;
+				}
+			}
+			cpu_relax();
+		}
+		go3s_resume(l->co);
+	}
+	l->stuck = l->rounds;
+out:
+	complete(&l->done);
+	return 0;
+}
+
+static void go3s_test_lone_sleeper(struct kunit *test)
+{
+	struct go3s_t_lone *l = kunit_kzalloc(test, sizeof(*l), GFP_KERNEL);
+	int cpu = go3s_test_cpu(1), wcpu = go3s_test_cpu(2);
+	struct task_struct *t;
+	struct go3s_co *other;
+	u64 t0;
+
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	if (cpu == wcpu)
+		kunit_skip(test, "needs two CPUs");
+	l->rounds = min(GO3S_T_LONE_SLICE, go3s_t_lone_rounds -
+			((unsigned long)test->param_value - 1) *
+			GO3S_T_LONE_SLICE);
+	init_completion(&l->done);
+	l->co = go3s_test_spawn(test, go3s_t_lone_body, l, cpu, 0);
+	t = kthread_create_on_cpu(go3s_t_lone_waker, l, wcpu, "go3s_lone/%u");
+	if (IS_ERR(t)) {
+		go3s_cancel(l->co);
+		go3s_test_join_put(test, l->co);
+		KUNIT_FAIL(test, "kthread: %pe", t);
+		return;
+	}
+	t0 = ktime_get_ns();
+	wake_up_process(t);
+	/* The waker bounds every round itself; we only must not look hung. */
+	while (!wait_for_completion_timeout(&l->done, GO3S_T_LONE_WAIT))
+		;
+	if (l->stuck != l->rounds) {
+		KUNIT_FAIL(test,
+			   "coroutine on CPU %d not parked again %us after resume %u (state %u, %s): lost kick?",
+			   cpu, GO3S_T_LONE_WAIT / HZ, l->stuck,
+			   l->stuck_state,
+			   l->stuck_on_cpu ? "on its CPU" : "not on its CPU");
+		/* Any kick of that CPU runs what is stranded on its queue. */
+		other = go3s_spawn(go3s_t_lone_nop, NULL, cpu,
+				   GO3S_PRIO_NORMAL, 0, 0);
+		if (!IS_ERR(other))
+			go3s_test_join_put(test, other);
+		go3s_cancel(l->co);
+		go3s_test_join_put(test, l->co);
+	} else {
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, l->co), 0);
+	}
+	kunit_info(test, "%u rounds, CPU %d woken from CPU %d, in %llu ms\n",
+		   l->stuck, cpu, wcpu,
+		   (ktime_get_ns() - t0) / NSEC_PER_MSEC);
 }
 
 /*
@@ -449,6 +597,137 @@ static void go3s_test_misuse(struct kunit *test)
 }
 
 /*
+ * Per-task state carried across a switch (issue 8, defect 5): inside each
+ * kind of section that belongs to the task the softirq interrupted, every
+ * suspension point refuses with -EDEADLK and nothing switches.
+ */
+enum go3s_t_ctx_kind {
+	GO3S_T_MIGRATE,
+	GO3S_T_PAGEFAULT,
+	GO3S_T_NOIO,
+	GO3S_T_SRCU,
+	GO3S_T_LOCKDEP,
+};
+
+struct go3s_t_ctx_case {
+	enum go3s_t_ctx_kind kind;
+	const char *name;
+	bool lockdep_only;	/* invisible without lockdep */
+};
+
+static const struct go3s_t_ctx_case go3s_t_ctx_cases[] = {
+	{ GO3S_T_MIGRATE, "migrate_disable" },
+	{ GO3S_T_PAGEFAULT, "pagefault_disable" },
+	{ GO3S_T_NOIO, "memalloc_noio_save" },
+	{ GO3S_T_SRCU, "srcu_read_lock", true },
+	{ GO3S_T_LOCKDEP, "lockdep_held_lock", true },
+};
+
+static void go3s_t_ctx_desc(const struct go3s_t_ctx_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(go3s_t_ctx, go3s_t_ctx_cases, go3s_t_ctx_desc);
+
+#ifdef CONFIG_LOCKDEP
+static struct lockdep_map go3s_t_ctx_map =
+	STATIC_LOCKDEP_MAP_INIT("go3s_t_ctx_map", &go3s_t_ctx_map);
+#endif
+
+struct go3s_t_ctx {
+	enum go3s_t_ctx_kind kind;
+	struct srcu_struct srcu;
+	int yield, suspend, sleep, recv, after;
+	u64 switched;
+	struct go3s_chan *ch;
+};
+
+static int go3s_t_ctx_body(void *arg)
+{
+	struct go3s_t_ctx *c = arg;
+	struct go3s_co *self = go3s_current();
+	unsigned int noio = 0;
+	int idx = 0;
+	u64 sw;
+	void *v;
+
+	switch (c->kind) {
+	case GO3S_T_MIGRATE:
+		migrate_disable();
+		break;
+	case GO3S_T_PAGEFAULT:
+		pagefault_disable();
+		break;
+	case GO3S_T_NOIO:
+		noio = memalloc_noio_save();
+		break;
+	case GO3S_T_SRCU:
+		idx = srcu_read_lock(&c->srcu);
+		break;
+	case GO3S_T_LOCKDEP:
+#ifdef CONFIG_LOCKDEP
+		lock_map_acquire(&go3s_t_ctx_map);
+#endif
+		break;
+	}
+	sw = READ_ONCE(self->switches);
+	c->yield = go3s_yield();
+	c->suspend = go3s_suspend();
+	c->sleep = go3s_sleep(1);
+	c->recv = go3s_chan_recv(c->ch, &v);
+	c->switched = READ_ONCE(self->switches) - sw;
+	switch (c->kind) {
+	case GO3S_T_MIGRATE:
+		migrate_enable();
+		break;
+	case GO3S_T_PAGEFAULT:
+		pagefault_enable();
+		break;
+	case GO3S_T_NOIO:
+		memalloc_noio_restore(noio);
+		break;
+	case GO3S_T_SRCU:
+		srcu_read_unlock(&c->srcu, idx);
+		break;
+	case GO3S_T_LOCKDEP:
+#ifdef CONFIG_LOCKDEP
+		lock_map_release(&go3s_t_ctx_map);
+#endif
+		break;
+	}
+	/* Out of the section, suspension points work again. */
+	c->after = go3s_yield();
+	return 0;
+}
+
+static void go3s_test_ctx_carried(struct kunit *test)
+{
+	const struct go3s_t_ctx_case *p = test->param_value;
+	struct go3s_t_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct go3s_co *co;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	if (p->lockdep_only && !IS_ENABLED(CONFIG_LOCKDEP))
+		kunit_skip(test, "%s is only visible to lockdep", p->name);
+	c->kind = p->kind;
+	c->ch = go3s_chan_create(0, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->ch);
+	KUNIT_ASSERT_EQ(test, init_srcu_struct(&c->srcu), 0);
+	co = go3s_test_spawn(test, go3s_t_ctx_body, c, go3s_test_cpu(1), 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co), 0);
+	KUNIT_EXPECT_EQ_MSG(test, c->yield, -EDEADLK, "%s: yield", p->name);
+	KUNIT_EXPECT_EQ_MSG(test, c->suspend, -EDEADLK, "%s: suspend",
+			    p->name);
+	KUNIT_EXPECT_EQ_MSG(test, c->sleep, -EDEADLK, "%s: sleep", p->name);
+	KUNIT_EXPECT_EQ_MSG(test, c->recv, -EDEADLK, "%s: recv", p->name);
+	KUNIT_EXPECT_EQ_MSG(test, c->switched, 0ULL, "%s: switched", p->name);
+	KUNIT_EXPECT_EQ(test, c->after, 0);
+	cleanup_srcu_struct(&c->srcu);
+	go3s_chan_put(c->ch);
+}
+
+/*
  * Budget: a yield storm on one CPU hands off to go3s/N and does not keep
  * an ordinary kernel thread on that CPU from running.
  */
@@ -645,6 +924,89 @@ static void go3s_test_cancel_all_live(struct kunit *test)
 	kvfree(co);
 }
 
+/*
+ * Unload barrier (issue 8, defect 9): kernel threads on the other CPUs
+ * kick one CPU's run loop without pause while that CPU's kicks and bottom
+ * half are stopped as unload stops them, and started again, many times.
+ * Nothing may land on a stopped CPU: no IPI or irq_work function, no
+ * bottom half (go3s_sched_late_kicks()).
+ */
+#define GO3S_T_STOP_ROUNDS	200
+
+struct go3s_t_kicker {
+	int cpu;
+	atomic_t stop;
+	atomic_long_t kicks;
+};
+
+static int go3s_t_kicker_fn(void *arg)
+{
+	struct go3s_t_kicker *k = arg;
+
+	while (!atomic_read(&k->stop)) {
+		go3s_sched_test_kick(k->cpu);
+		atomic_long_inc(&k->kicks);
+		if (!(atomic_long_read(&k->kicks) % 256))
+			cond_resched();
+	}
+	return 0;
+}
+
+static void go3s_test_stop_kick_race(struct kunit *test)
+{
+	struct go3s_t_kicker *k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	int cpu = go3s_test_cpu(1), c, n = 0, i, ret;
+	struct task_struct **t;
+	unsigned long late;
+	struct go3s_co *co;
+
+	t = kunit_kcalloc(test, nr_cpu_ids, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	if (go3s_nr_live())
+		kunit_skip(test, "coroutines alive");
+	k->cpu = cpu;
+	for_each_online_cpu(c) {
+		if (c == cpu)
+			continue;
+		t[n] = kthread_run_on_cpu(go3s_t_kicker_fn, k, c,
+					  "go3s_kick/%u");
+		if (IS_ERR(t[n])) {
+			KUNIT_FAIL(test, "kthread: %pe", t[n]);
+			break;
+		}
+		get_task_struct(t[n]);
+		n++;
+	}
+	late = go3s_sched_late_kicks();
+	for (i = 0; i < GO3S_T_STOP_ROUNDS; i++) {
+		ret = go3s_sched_test_stop(cpu);
+		if (ret) {
+			KUNIT_FAIL(test, "stop: %d", ret);
+			break;
+		}
+		/* Anything still in flight would land now. */
+		usleep_range(200, 200 + 20 * (i % 32));
+		KUNIT_EXPECT_EQ_MSG(test, go3s_sched_late_kicks(), late,
+				    "round %d", i);
+		late = go3s_sched_late_kicks();
+		go3s_sched_test_start(cpu);
+		usleep_range(100, 100 + 20 * (i % 16));
+	}
+	atomic_set(&k->stop, 1);
+	for (i = 0; i < n; i++) {
+		kthread_stop(t[i]);
+		put_task_struct(t[i]);
+	}
+	/* The CPU runs coroutines as before. */
+	co = go3s_test_spawn(test, go3s_t_lone_nop, NULL, cpu, 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co), 0);
+	kunit_info(test, "%ld kicks of CPU %d from %d threads over %d stops\n",
+		   atomic_long_read(&k->kicks), cpu, n, GO3S_T_STOP_ROUNDS);
+}
+
 /* tracepoints */
 
 struct go3s_t_trace {
@@ -692,16 +1054,20 @@ static void go3s_test_trace_complete(struct kunit *test)
 
 static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_spawn_yield_complete),
-	KUNIT_CASE(go3s_test_suspend_resume_race),
+	KUNIT_CASE_SLOW(go3s_test_suspend_resume_race),
+	KUNIT_CASE_PARAM_ATTR(go3s_test_lone_sleeper, go3s_t_lone_gen,
+			      { .speed = KUNIT_SPEED_SLOW }),
 	KUNIT_CASE(go3s_test_resume_from_hardirq),
 	KUNIT_CASE(go3s_test_cancel_points),
 	KUNIT_CASE(go3s_test_should_stop),
 	KUNIT_CASE(go3s_test_notify),
 	KUNIT_CASE(go3s_test_misuse),
+	KUNIT_CASE_PARAM(go3s_test_ctx_carried, go3s_t_ctx_gen_params),
 	KUNIT_CASE(go3s_test_budget_fairness),
 	KUNIT_CASE(go3s_test_backtrace),
 	KUNIT_CASE(go3s_test_trace_complete),
 	KUNIT_CASE(go3s_test_cancel_all_live),
+	KUNIT_CASE(go3s_test_stop_kick_race),
 	{}
 };
 

@@ -37,7 +37,7 @@ struct go3s_stack_cache {
 
 static DEFINE_PER_CPU(struct go3s_stack_cache, go3s_stack_caches);
 static struct work_struct go3s_stack_refill_work;
-static bool go3s_stack_dying;
+static u8 go3s_stack_dying;	/* u8: see struct go3s_co */
 
 /* Under KASAN the kernel doubles its own stacks; so do we. */
 #define GO3S_STACK_SCALE	(IS_ENABLED(CONFIG_KASAN) ? 2 : 1)
@@ -72,8 +72,11 @@ static void *go3s_stack_cache_get(int cpu)
 	void *stack = NULL;
 
 	spin_lock_irqsave(&c->lock, flags);
-	if (c->nr)
-		stack = c->stack[--c->nr];
+	/* ->nr is read unlocked by go3s_stack_cached(). */
+	if (c->nr) {
+		WRITE_ONCE(c->nr, c->nr - 1);
+		stack = c->stack[c->nr];
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
 	return stack;
 }
@@ -86,7 +89,8 @@ static bool go3s_stack_cache_put(int cpu, void *stack)
 
 	spin_lock_irqsave(&c->lock, flags);
 	if (c->nr < GO3S_STACK_CACHE && !READ_ONCE(go3s_stack_dying)) {
-		c->stack[c->nr++] = stack;
+		c->stack[c->nr] = stack;
+		WRITE_ONCE(c->nr, c->nr + 1);
 		ok = true;
 	}
 	spin_unlock_irqrestore(&c->lock, flags);

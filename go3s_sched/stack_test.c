@@ -63,6 +63,38 @@ static void go3s_test_stack_canary(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, ok), 9);
 }
 
+/* A body that overruns and returns at once: the canary is found at exit. */
+static int go3s_t_overrun_exit(void *arg)
+{
+	*(unsigned long *)go3s_current()->stack = 0;
+	return 5;
+}
+
+/*
+ * A canary failure found when the body returns is a failure, not a
+ * completion: CANCELLED with -EFAULT, never COMPLETING with the body's
+ * result (issue 8, defect 10).
+ */
+static void go3s_test_stack_canary_exit(struct kunit *test)
+{
+	int cpu = go3s_test_cpu(1);
+	struct go3s_sched_stats before, now;
+	struct go3s_co_info info;
+	struct go3s_co *co;
+
+	go3s_sched_stats_read(cpu, &before);
+	co = go3s_test_spawn(test, go3s_t_overrun_exit, NULL, cpu, 0);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, go3s_get(co)), -EFAULT);
+	KUNIT_EXPECT_EQ(test, go3s_state(co), GO3S_STATE_CANCELLED);
+	go3s_co_info_get(co, &info);
+	KUNIT_EXPECT_TRUE(test, info.finished);
+	KUNIT_EXPECT_EQ(test, info.state, (u32)GO3S_STATE_CANCELLED);
+	KUNIT_EXPECT_EQ(test, info.result, -EFAULT);
+	go3s_put(co);
+	go3s_sched_stats_read(cpu, &now);
+	KUNIT_EXPECT_EQ(test, now.canary_failures, before.canary_failures + 1);
+}
+
 static noinline int go3s_t_deep(int depth)
 {
 	u8 buf[640];
@@ -168,6 +200,7 @@ static void go3s_test_stack_cache_churn(struct kunit *test)
 static struct kunit_case go3s_stack_cases[] = {
 	KUNIT_CASE(go3s_test_stack_size),
 	KUNIT_CASE(go3s_test_stack_canary),
+	KUNIT_CASE(go3s_test_stack_canary_exit),
 	KUNIT_CASE(go3s_test_stack_hwm),
 	KUNIT_CASE(go3s_test_stack_cache_churn),
 	{}

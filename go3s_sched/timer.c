@@ -50,7 +50,8 @@ void go3s_timer_stop(struct go3s_co *co)
  * Context: a coroutine.
  * Return: 0 after @ns; -EINTR if go3s_resume() woke it earlier (or had
  * left a wakeup pending); -ECANCELED if cancelled; -EPERM outside a
- * coroutine; -EDEADLK in atomic state.
+ * coroutine; -EDEADLK (no timer armed) where it may not switch, as for
+ * go3s_yield().
  */
 int go3s_sleep(u64 ns)
 {
@@ -59,6 +60,10 @@ int go3s_sleep(u64 ns)
 
 	if (!co)
 		return -EPERM;
+	/* Before arming anything: a refusal leaves nothing done. */
+	ret = go3s_co_may_switch(co, "sleep");
+	if (ret)
+		return ret;
 	if (go3s_should_stop()) {
 		ret = go3s_co_park(co);
 		return ret ? ret : -EINTR;
