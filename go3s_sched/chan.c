@@ -87,7 +87,8 @@ size_t go3s_chan_bytes(unsigned int capacity)
 {
 	struct go3s_chan *ch;
 
-	return struct_size(ch, buf, capacity);
+	/* What the slab really hands out: a large ring rounds up a lot. */
+	return kmalloc_size_roundup(struct_size(ch, buf, capacity));
 }
 
 /**

@@ -99,7 +99,8 @@ static bool go3s_stack_cache_put(int cpu, void *stack)
 
 static void *go3s_stack_vmalloc(size_t size)
 {
-	void *stack = __vmalloc(size, GFP_KERNEL | __GFP_ZERO);
+	/* A failure is the caller's -ENOMEM, not a report in the log. */
+	void *stack = __vmalloc(size, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 
 	if (stack)
 		*(unsigned long *)stack = GO3S_STACK_CANARY;
