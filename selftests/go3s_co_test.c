@@ -707,7 +707,7 @@ TEST_F(co, wait_efault_consumes_nothing)
 		w.id = round ? 0 : id;
 		w.timeout_ns = GO3S_FOREVER;
 		ro = ro_copy(&w, sizeof(w));
-		ASSERT_TRUE(ro != NULL);
+		ASSERT_TRUE(!!ro);
 		EXPECT_EQ(-1, ioctl(self->fd, GO3S_IOC_WAIT, ro));
 		EXPECT_EQ(EFAULT, errno);
 		munmap(ro, sysconf(_SC_PAGESIZE));
@@ -733,7 +733,7 @@ TEST_F(co, read_efault_consumes_nothing)
 	ASSERT_EQ(0, go3s_await_state(self->fd, id, GO3S_CO_COMPLETING, TRIES));
 	memset(&ev, 0, sizeof(ev));
 	ro = ro_copy(&ev, sizeof(ev));
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(!!ro);
 	EXPECT_EQ(-1, read(self->fd, ro, sizeof(*ro)));
 	EXPECT_EQ(EFAULT, errno);
 	munmap(ro, sysconf(_SC_PAGESIZE));
@@ -821,13 +821,10 @@ TEST_F_TIMEOUT(co, wait_any_last_one_gives_echild, 60)
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_join(t[i], NULL));
 	EXPECT_EQ(-1, w[0].ret + w[1].ret) TH_LOG("%d %d", w[0].ret, w[1].ret);
-	for (i = 0; i < 2; i++) {
-		if (!w[i].ret) {
-			EXPECT_EQ(id, w[i].id);
-		} else {
-			EXPECT_EQ(ECHILD, w[i].err);
-		}
-	}
+	/* The one that got it has its id, the other ECHILD. */
+	for (i = 0; i < 2; i++)
+		EXPECT_EQ(w[i].ret ? ECHILD : id,
+			  w[i].ret ? w[i].err : w[i].id);
 }
 
 #define RACE_ROUNDS 3000
@@ -893,7 +890,7 @@ TEST_F_TIMEOUT(co, create_races_reapers, 300)
 	pthread_t t[2];
 
 	r = calloc(1, sizeof(*r));
-	ASSERT_TRUE(r != NULL);
+	ASSERT_TRUE(!!r);
 	r->fd = self->fd;
 	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
 	memset(&c, 0, sizeof(c));
@@ -903,7 +900,7 @@ TEST_F_TIMEOUT(co, create_races_reapers, 300)
 	c.cpu = GO3S_CREATE_CPU_ANY;
 	c.priority = GO3S_CO_PRIO_NORMAL;
 	ro = ro_copy(&c, sizeof(c));
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(!!ro);
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, race_reaper, r));
 	for (i = 0; i < RACE_ROUNDS; i++) {
@@ -941,8 +938,9 @@ TEST_F_TIMEOUT(co, create_races_reapers, 300)
 	EXPECT_EQ(0, r->bad);
 	EXPECT_EQ(0, r->twice);
 	for (i = 0; i < sizeof(r->seen); i++) {
-		EXPECT_EQ(r->made[i], r->seen[i]) TH_LOG("id %u: made %u seen %u",
-			i, r->made[i], r->seen[i]);
+		EXPECT_EQ(r->made[i], r->seen[i])
+			TH_LOG("id %u: made %u seen %u", i, r->made[i],
+			       r->seen[i]);
 		if (r->made[i] != r->seen[i])
 			break;
 	}
@@ -994,7 +992,7 @@ TEST_F_TIMEOUT(co, chan_create_fault_publishes_nothing, 300)
 	pthread_t t;
 
 	ro = ro_copy(&c, sizeof(c));
-	ASSERT_TRUE(ro != NULL);
+	ASSERT_TRUE(!!ro);
 	ASSERT_EQ(0, pthread_create(&t, NULL, chan_race_user, &r));
 	for (i = 0; i < RACE_ROUNDS * 3; i++)
 		if (ioctl(self->fd, GO3S_IOC_CHAN_CREATE, ro) == 0 ||

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define BUILD_BUG_ON_ZERO(e)	((int)(sizeof(struct { int : (-!!(e)); })))
+#define BUILD_BUG_ON_ZERO(e)	((int)(sizeof(char[1 - 2 * !!(e)]) - 1))
 #define BUILD_BUG_ON(e)		((void)BUILD_BUG_ON_ZERO(e))
 
 /* A kernel warning is a finding here: stop with the input. */

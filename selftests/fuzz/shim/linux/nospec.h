@@ -3,6 +3,6 @@
 #ifndef _SHIM_LINUX_NOSPEC_H
 #define _SHIM_LINUX_NOSPEC_H
 
-#define array_index_nospec(index, size)	(index)
+#define array_index_nospec(index, size)	((void)(size), (index))
 
 #endif
