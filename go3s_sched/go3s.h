@@ -7,9 +7,13 @@
  * Its body therefore runs in atomic context: it may wait only at the go3s
  * suspension points below (yield, suspend, sleep, channel send and receive),
  * never sleep in the kernel's sense (no mutex, no GFP_KERNEL, no user memory),
- * and never reach a suspension point holding a spinlock, with interrupts
- * disabled, inside an RCU read-side section or inside kernel_fpu_begin().
- * Such misuse is refused with -EDEADLK (and logged on debug kernels).
+ * and never reach a suspension point holding a lock (spinlock, or SRCU and
+ * other lockdep-tracked locks on lockdep kernels), with interrupts or
+ * preemption disabled, inside an RCU read-side section, kernel_fpu_begin(),
+ * migrate_disable(), pagefault_disable() or a memalloc_*_save() scope: all
+ * of these belong to the task the scheduler borrowed, not to the coroutine.
+ * Such misuse is refused with -EDEADLK, nothing done (and logged on debug
+ * kernels).
  *
  * Lifecycle (see Documentation for the full table):
  *   CREATED -> ACTIVE -> SUSPENDED -> ACTIVE ... -> COMPLETING

@@ -833,7 +833,8 @@ static long go3s_ioc_status(struct go3s_session *s, void *karg,
 	memset(arg, 0, sizeof(*arg));
 	arg->id = u->id;
 	arg->state = go3s_state(co);
-	arg->cpu = co->cpu;
+	/* Partner: WRITE_ONCE() in SET_AFFINITY; a snapshot. */
+	arg->cpu = READ_ONCE(co->cpu);
 	arg->on_cpu = go3s_on_cpu(co);
 	/*
 	 * Between its last transition and go3s_ucoro_finished() it is still
