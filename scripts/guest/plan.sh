@@ -75,7 +75,11 @@ debugfs_stats() {
 
 run_kunit() {
 	[ -e $M/go3s_kunit.ko ] || return 0
-	step kunit-load insmod $M/go3s_kunit.ko
+	# go3s_kunit.<param>=<value> on the kernel command line (modprobe would
+	# pass those; insmod does not).
+	args=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^go3s_kunit\.//p')
+	# shellcheck disable=SC2086
+	step kunit-load insmod $M/go3s_kunit.ko $args
 	for d in /sys/kernel/debug/kunit/go3s*; do
 		[ -e "$d/results" ] || continue
 		block kunit "${d##*/}" cat "$d/results"
