@@ -46,6 +46,31 @@ reload_loop() {
 	! grep -q '^go3s ' /proc/modules
 }
 
+# KCSAN (the kcsan test kernel) reports races whose reporting frame is in
+# go3s.ko: its functions form the report filter's allow list, and KCSAN,
+# off since boot, starts.  Core-kernel races are not reported.  Any report
+# panics the VM (panic_on_warn), which fails the run.
+kcsan_watch_go3s() {
+	f=/sys/kernel/debug/kcsan
+	[ -e $f ] || return 0
+	echo whitelist >$f || return 1
+	n=0
+	for fn in $(awk '$4 == "[go3s]" && ($2 == "t" || $2 == "T") { print $3 }' \
+		    /proc/kallsyms); do
+		echo "!$fn" >$f 2>/dev/null && n=$((n + 1))
+	done
+	echo on >$f || return 1
+	echo "GO3S: kcsan watching $n functions of go3s" >/dev/console
+	[ $n -gt 0 ]
+}
+
+# Before go3s's addresses go away.
+kcsan_stop() {
+	f=/sys/kernel/debug/kcsan
+	[ -e $f ] || return 0
+	echo off >$f
+}
+
 kmemleak_clean() {
 	f=/sys/kernel/debug/kmemleak
 	[ -e $f ] || return 0
@@ -96,12 +121,14 @@ run_kselftests() {
 run_plan_check() {
 	[ -e /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
 	step load load_go3s
+	step kcsan-watch kcsan_watch_go3s
 	run_kunit
 	run_kselftests
 	step schedtrace schedtrace_works
 	step debugfs-stats debugfs_stats
 	[ -n "$GO3S_BENCH" ] && run_bench
 	step unload rmmod go3s
+	step kcsan-stop kcsan_stop
 	step reload-20x reload_loop
 	step kmemleak kmemleak_clean
 }
