@@ -87,6 +87,23 @@ for k in $built deb61 deb612; do
 	fi
 done
 
+# Configurations go3s cannot work in are refused at build time, with our
+# message: the Debian 6.1 build told it has PREEMPT_RT, or KASAN without
+# KASAN_VMALLOC.
+for cfg in PREEMPT_RT KASAN; do
+	stage "build refuses CONFIG_$cfg"
+	d=$B/refuse-$cfg
+	rm -rf "$d"
+	mkdir -p "$d"
+	cp -a Kbuild go3s_sched uapi "$d/"
+	if ! make -C "${KDIRS[deb61]}" M="$d" KCFLAGS="-DCONFIG_$cfg=1" \
+		>"$d.log" 2>&1 && grep -q "#error \"go3s .*$cfg" "$d.log"; then
+		pass "refuse/$cfg"
+	else
+		fail "refuse/$cfg" "see $d.log"
+	fi
+done
+
 # --- static checks ----------------------------------------------------
 stage "checkpatch --strict"
 srcs=$(git ls-files 'go3s_sched/*.[chS]' 'uapi/*.h' 'selftests/*.[ch]' \
