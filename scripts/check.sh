@@ -13,7 +13,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-cd "$GO3S_TOP"
+cd "$GO3S_TOP" || exit 1
 
 B=$GO3S_TOP/build
 R=$B/results.txt
@@ -67,11 +67,12 @@ ksrc=$(go3s_kernel_src)
 go3s_extract_source >&2
 
 # --- builds: W=1, objtool included, zero warnings on every kernel -------
-for k in $built deb61 deb612; do
+build_w1() {
+	local k=$1
 	stage "build W=1 against $k"
 	if [ -z "${KDIRS[$k]:-}" ]; then
 		fail "build-w1/$k" "no kernel tree"
-		continue
+		return
 	fi
 	rm -rf "$B/$k"
 	mkdir -p "$B/$k/src"
@@ -83,7 +84,58 @@ for k in $built deb61 deb612; do
 		tail -20 "$B/$k/build.log" >&2
 		fail "build-w1/$k" "see $B/$k/build.log"
 	fi
+}
+
+# What the VMs need first: their modules and the kselftest programs.
+for k in $built deb61; do
+	build_w1 "$k"
 done
+
+# --- the VM runs, in the background while the static checks run ----------
+run_vms() {
+	local k bz append kprogs progs
+	progs=$(find "$st" -maxdepth 1 -type f -perm -u+x -name '*_test*' 2>/dev/null | sort)
+	if [ -n "${GO3S_ONLY:-}" ]; then
+		progs=$(echo "$progs" | grep -E "/${GO3S_ONLY}(_32)?$")
+	fi
+	for k in $vms; do
+		case $k in
+		deb61) bz=/boot/vmlinuz-$(go3s_deb61_release) ;;
+		*) bz=${KDIRS[$k]:+${KDIRS[$k]}/arch/x86/boot/bzImage} ;;
+		esac
+		stage "VM: $k"
+		if [ -z "$bz" ] || [ ! -f "$B/$k/src/go3s.ko" ]; then
+			fail "vm/$k" "no kernel or no module"
+			continue
+		fi
+		# The benchmark runs in the stock kernel's boot: no KASAN to
+		# skew it.  The 32-bit builds (compat_ioctl) run there too; the
+		# debug kernels, ten times slower, run the 64-bit ones.  The
+		# lone-sleeper KUnit case makes its million rounds on the KCSAN
+		# kernel, where a missing barrier is most likely to show, and a
+		# tenth of them under KASAN.
+		append= kprogs=$progs
+		case $k in
+		deb61) append=go3s.bench=1 ;;
+		kasan) append=go3s_kunit.lone_sleeper_rounds=100000 ;;
+		esac
+		[ "$k" = deb61 ] || kprogs=$(echo "$progs" | grep -v '_32$')
+		# shellcheck disable=SC2086
+		"$here/mkinitramfs.sh" "$B/$k/initrd.gz" "$B/$k/src" $kprogs &&
+		GO3S_VM_APPEND=$append "$here/vm-run.sh" -k "$bz" \
+			-i "$B/$k/initrd.gz" -l "$B/$k/console.log" -s "$ksrc" \
+			-n "$k" -r "$R" ||
+			echo "VM $k: failures, log $B/$k/console.log" >&2
+		grep '^GO3S: time' "$B/$k/console.log" |
+			sed "s/^GO3S: time/  $k:/" >&2
+		"$here/bench-print.sh" "$B/$k/console.log" >&2
+	done
+}
+stage "VM runs started in the background (progress: $B/vms.log)"
+run_vms 2>"$B/vms.log" &
+vm_pid=$!
+
+build_w1 deb612
 
 # Configurations go3s cannot work in are refused at build time, with our
 # message: the Debian 6.1 build told it has PREEMPT_RT, or KASAN without
@@ -139,16 +191,6 @@ for lang in c c++; do
 	fi
 done
 
-stage "selftests"
-st=$B/selftests
-rm -rf "$st"
-if make -C selftests KSRC="$ksrc" OUT="$st" >"$B/selftests.log" 2>&1; then
-	pass selftests-build
-else
-	tail -20 "$B/selftests.log" >&2
-	fail selftests-build
-fi
-
 stage "libFuzzer: the validator and the ioctl decoding, in user space"
 if "$here/fuzz.sh" >"$B/fuzz.log" 2>&1; then
 	grep '^PASS' "$B/fuzz.log" | sed 's/: .*//' >>"$R"
@@ -166,39 +208,9 @@ else
 	fail dkms/deb61 "see $B/dkms.log"
 fi
 
-# --- the VM runs --------------------------------------------------------
-progs=$(find "$st" -maxdepth 1 -type f -perm -u+x -name '*_test*' 2>/dev/null | sort)
-if [ -n "${GO3S_ONLY:-}" ]; then
-	progs=$(echo "$progs" | grep -E "/${GO3S_ONLY}(_32)?$")
-fi
-for k in $vms; do
-	case $k in
-	deb61) bz=/boot/vmlinuz-$(go3s_deb61_release) ;;
-	*) bz=${KDIRS[$k]:+${KDIRS[$k]}/arch/x86/boot/bzImage} ;;
-	esac
-	stage "VM: $k"
-	if [ -z "$bz" ] || [ ! -f "$B/$k/src/go3s.ko" ]; then
-		fail "vm/$k" "no kernel or no module"
-		continue
-	fi
-	# The benchmark runs in the stock kernel's boot: no KASAN to skew it.
-	# The 32-bit builds (compat_ioctl) run there too; the debug kernels,
-	# ten times slower, run the 64-bit ones.  The lone-sleeper KUnit case
-	# makes its million rounds on the KCSAN kernel, where a missing barrier
-	# is most likely to show, and a tenth of them under KASAN.
-	append= kprogs=$progs
-	case $k in
-	deb61) append=go3s.bench=1 ;;
-	kasan) append=go3s_kunit.lone_sleeper_rounds=100000 ;;
-	esac
-	[ "$k" = deb61 ] || kprogs=$(echo "$progs" | grep -v '_32$')
-	# shellcheck disable=SC2086
-	"$here/mkinitramfs.sh" "$B/$k/initrd.gz" "$B/$k/src" $kprogs &&
-	GO3S_VM_APPEND=$append "$here/vm-run.sh" -k "$bz" -i "$B/$k/initrd.gz" \
-		-l "$B/$k/console.log" -s "$ksrc" -n "$k" -r "$R" ||
-		echo "VM $k: failures, log $B/$k/console.log" >&2
-	grep '^GO3S: time' "$B/$k/console.log" | sed "s/^GO3S: time/  $k:/" >&2
-	"$here/bench-print.sh" "$B/$k/console.log" >&2
-done
+# --- the VM results --------------------------------------------------
+stage "waiting for the VM runs (progress: $B/vms.log)"
+wait "$vm_pid"
+cat "$B/vms.log" >&2
 
 finish

@@ -17,14 +17,38 @@ step() {
 	fi
 }
 
+# Uptime in hundredths of a second.
+centisecs() {
+	read -r up _ </proc/uptime
+	echo $((${up%.*} * 100 + 1${up#*.} - 100))
+}
+
 # Output goes through a file so kernel messages cannot split its lines.
 block() {
 	kind=$1
 	name=$2
 	shift 2
 	t0=$(date +%s)
-	"$@" >/tmp/out 2>&1
-	rc=$?
+	# Each TAP result line is followed by a diagnostic line with the time
+	# since the previous one, so slow cases show in the console.
+	{
+		"$@" 2>&1
+		echo $? >/tmp/rc
+	} | {
+		prev=$(centisecs)
+		while IFS= read -r l; do
+			echo "$l"
+			case $l in
+			"ok "* | "not ok "*)
+				now=$(centisecs)
+				d=$((now - prev))
+				prev=$now
+				echo "# took $((d / 100)).$((d % 100 / 10)) s"
+				;;
+			esac
+		done
+	} >/tmp/out
+	rc=$(cat /tmp/rc)
 	echo "GO3S: begin $kind $name"
 	cat /tmp/out
 	echo "GO3S: end $kind $name rc=$rc"
