@@ -200,6 +200,15 @@ else
 fi
 grep -E '^(PASS|FAIL)' "$B/fuzz.log" >&2
 
+stage "spin: the lock-free protocols on x86-TSO (Documentation/model.rst)"
+if "$here/model.sh" >"$B/model.log" 2>&1; then
+	grep '^PASS' "$B/model.log" | sed 's/: .*//' >>"$R"
+else
+	grep -E '^(PASS|FAIL)' "$B/model.log" | sed 's/: .*//' >>"$R"
+	cat "$B/model.log" >&2
+fi
+grep -E '^(PASS|FAIL)' "$B/model.log" >&2
+
 stage "dkms against $(go3s_deb61_release)"
 if "$here/dkms.sh" check "$(go3s_deb61_release)" >"$B/dkms.log" 2>&1; then
 	pass dkms/deb61

@@ -12,6 +12,7 @@ PKGS=(
 	linux-source-6.12 linux-headers-6.12-amd64
 	qemu-system-x86 busybox-static dkms
 	clang-14 libclang-rt-14-dev
+	spin
 )
 
 missing=()
