@@ -903,7 +903,7 @@ TEST_F_TIMEOUT(co, create_races_reapers, 300)
 	ASSERT_TRUE(!!ro);
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, race_reaper, r));
-	for (i = 0; i < RACE_ROUNDS; i++) {
+	for (i = 0; i < go3s_scaled(RACE_ROUNDS); i++) {
 		if (i & 1) {
 			if (ioctl(self->fd, GO3S_IOC_CREATE, ro) == 0 ||
 			    errno != EFAULT)
@@ -994,7 +994,7 @@ TEST_F_TIMEOUT(co, chan_create_fault_publishes_nothing, 300)
 	ro = ro_copy(&c, sizeof(c));
 	ASSERT_TRUE(!!ro);
 	ASSERT_EQ(0, pthread_create(&t, NULL, chan_race_user, &r));
-	for (i = 0; i < RACE_ROUNDS * 3; i++)
+	for (i = 0; i < go3s_scaled(RACE_ROUNDS * 3); i++)
 		if (ioctl(self->fd, GO3S_IOC_CHAN_CREATE, ro) == 0 ||
 		    errno != EFAULT)
 			bad++;

@@ -896,7 +896,7 @@ TEST_F_TIMEOUT(fault, random_failures, 900)
 	ASSERT_GE(a.fd, 0);
 	ASSERT_EQ(0, fcntl(a.fd, F_SETFL, O_NONBLOCK));
 	a.seed = rc_now_ns() | 1;
-	a.calls = FAULT_RANDOM_CALLS;
+	a.calls = go3s_scaled(FAULT_RANDOM_CALLS);
 	TH_LOG("seed %llu", a.seed);
 	for (i = 0; i < ARRAY_SIZE(attrs); i++) {
 		/* Failures left: counts down from a large number. */
@@ -942,8 +942,8 @@ TEST_F_TIMEOUT(fault, random_failures, 900)
 	vm1 = vmalloc_used(vm0);
 	EXPECT_LE(vm1, vm0 + VM_SLACK_KB)
 		TH_LOG("VmallocUsed %llu kB before, %llu kB after", vm0, vm1);
-	printf("# random: calls=%u failslab=%llu fail_page_alloc=%llu interval=%u\n",
-	       FAULT_RANDOM_CALLS, injected[0], injected[1],
+	printf("# random: calls=%lu failslab=%llu fail_page_alloc=%llu interval=%u\n",
+	       a.calls, injected[0], injected[1],
 	       FAULT_RANDOM_INTERVAL);
 	fflush(stdout);
 }

@@ -14,8 +14,8 @@
  * creations and reports per id (go3s_race_common.h).
  *
  * The deterministic cases first (each names the defect it catches), then
- * the storms.  RACE_SCALE scales every storm; GO3S_RACE_SCALE (percent)
- * overrides it for a manual run.
+ * the storms.  GO3S_SCALE (percent, see go3s_scaled()) scales every
+ * storm.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -39,15 +39,6 @@
 #define RACE_KILL_ROUNDS	40
 
 #define EV_SIZE sizeof(struct go3s_event)
-
-static unsigned int scale(unsigned int n)
-{
-	const char *env = getenv("GO3S_RACE_SCALE");
-	unsigned long pct = env ? strtoul(env, NULL, 0) : 100;
-
-	n = (unsigned long long)n * pct / 100;
-	return n ? n : 1;
-}
 
 static unsigned long long seed_of(void)
 {
@@ -262,7 +253,7 @@ FIXTURE_TEARDOWN(race)
 RACE_TEST(wait_any_waiters_get_echild)
 {
 	struct go3s_op prog[] = { OP(EXIT, 3, 0) };
-	unsigned int rounds = scale(RACE_ECHILD_ROUNDS), r, i, entered, won;
+	unsigned int rounds = go3s_scaled(RACE_ECHILD_ROUNDS), r, i, entered, won;
 	unsigned long long seed = seed_of();
 	struct echild_arg a[ECHILD_WAITERS];
 	pthread_t th[ECHILD_WAITERS];
@@ -813,7 +804,7 @@ static int fresh_session_works(void)
  */
 RACE_TEST(storm_one_session)
 {
-	unsigned int sessions = scale(RACE_STORM_SESSIONS), n, bad_sessions = 0;
+	unsigned int sessions = go3s_scaled(RACE_STORM_SESSIONS), n, bad_sessions = 0;
 	unsigned int nthreads = RACE_STORM_THREADS;
 	unsigned long long seed = seed_of(), ops = 0, efault = 0;
 	unsigned long long created = 0, reported = 0, bad_ids = 0, fails = 0;
@@ -828,7 +819,7 @@ RACE_TEST(storm_one_session)
 	TH_LOG("seed %llu (GO3S_RACE_SEED replays it)", seed);
 	for (n = 0; n < sessions; n++) {
 		ASSERT_EQ(0, storm_init(&s, nthreads));
-		s.ops = scale(RACE_STORM_OPS);
+		s.ops = go3s_scaled(RACE_STORM_OPS);
 		ASSERT_EQ(0, storm_start(&s, w, nthreads, 1, &seed));
 		storm_join(&s, w, nthreads, 1);
 		bad = storm_drain(&s, why, sizeof(why));
@@ -899,7 +890,7 @@ static void *reaper(void *p)
 RACE_TEST(create_fault_vs_reapers)
 {
 	static const struct go3s_op prog[] = { OP(EXIT, 0, 0) };
-	unsigned int rounds = scale(RACE_FAULT_ROUNDS), r, i, faulted = 0;
+	unsigned int rounds = go3s_scaled(RACE_FAULT_ROUNDS), r, i, faulted = 0;
 	unsigned long long seed = seed_of();
 	struct worker w[4];
 	struct go3s_create *c, *ca;
@@ -1002,7 +993,7 @@ static void *chan_user(void *p)
 
 RACE_TEST(chan_create_fault_vs_users)
 {
-	unsigned int rounds = scale(RACE_FAULT_ROUNDS), r, i, faulted = 0;
+	unsigned int rounds = go3s_scaled(RACE_FAULT_ROUNDS), r, i, faulted = 0;
 	unsigned long long seed = seed_of();
 	struct go3s_chan_create *c, *ca;
 	struct worker w[4];
@@ -1066,7 +1057,7 @@ RACE_TEST(chan_create_fault_vs_users)
  */
 RACE_TEST(last_close_races_ioctls)
 {
-	unsigned int rounds = scale(RACE_CLOSE_ROUNDS), r, nthreads = 3;
+	unsigned int rounds = go3s_scaled(RACE_CLOSE_ROUNDS), r, nthreads = 3;
 	unsigned long long seed = seed_of(), ops = 0;
 	struct worker w[4];
 	struct storm s;
@@ -1097,7 +1088,7 @@ RACE_TEST(last_close_races_ioctls)
  */
 RACE_TEST(kill_during_ioctls)
 {
-	unsigned int rounds = scale(RACE_KILL_ROUNDS), r;
+	unsigned int rounds = go3s_scaled(RACE_KILL_ROUNDS), r;
 	unsigned long long seed = seed_of();
 	int status;
 

@@ -87,10 +87,10 @@ FIXTURE_TEARDOWN(stress)
 {
 }
 
-LONG_TEST(ten_thousand_in_one_session)
+LONG_TEST(thousands_in_one_session)
 {
 	struct go3s_op prog[] = { OP(YIELD, 0, 0), OP(EXIT, 1, 0) };
-	unsigned int i, id, n = 10000, got = 0;
+	unsigned int i, id, n = go3s_scaled(10000), got = 0;
 	struct go3s_event ev[64];
 	int fd = go3s_open();
 	ssize_t r;
@@ -120,7 +120,7 @@ LONG_TEST(close_with_thousands_live)
 	int fd = go3s_open();
 
 	ASSERT_GE(fd, 0);
-	ASSERT_EQ(0, populate(fd, 3000)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, populate(fd, go3s_scaled(3000))) TH_LOG("%s", strerror(errno));
 	ASSERT_EQ(0, close(fd));
 	/* Everything is gone and the device works on. */
 	fd = go3s_open();
@@ -145,7 +145,7 @@ LONG_TEST(kill_with_thousands_live)
 		if (pid == 0) {
 			int fd = go3s_open();
 
-			if (fd < 0 || populate(fd, 2000))
+			if (fd < 0 || populate(fd, go3s_scaled(2000)))
 				_exit(1);
 			if (write(ready[1], "x", 1) != 1)
 				_exit(2);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -18,6 +19,21 @@
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
+
+/*
+ * @n scaled by GO3S_SCALE (percent, default 100), at least 1: the volume of
+ * the long randomised tests (rounds, storms).  make check lowers it on the
+ * debug kernels, ten times slower than a stock one; the guest gets it from
+ * the kernel command line.
+ */
+static inline unsigned int go3s_scaled(unsigned int n)
+{
+	const char *env = getenv("GO3S_SCALE");
+	unsigned long pct = env ? strtoul(env, NULL, 0) : 100;
+
+	n = (unsigned long long)n * pct / 100;
+	return n ? n : 1;
+}
 
 #define GO3S_DEV "/dev/go3s"
 #define GO3S_FOREVER (~0ULL)
