@@ -47,7 +47,7 @@ start=$(date +%s)
 # A changed key starts from the newest earlier build of the same variant, if
 # any: Kbuild's dependency tracking rebuilds only what the new configuration
 # touches.  A first build starts from nothing.
-seed=$(ls -td "$GO3S_CACHE/kernel-$variant-"*/.go3s-built 2>/dev/null | head -1)
+seed=$(ls -td "$GO3S_CACHE/kernel-$variant-"*/.go3s-built 2>/dev/null | head -1) || seed=
 rm -rf "$out"
 if [ -n "$seed" ]; then
 	echo "test-kernel: starting from $(dirname "$seed")" >&2
