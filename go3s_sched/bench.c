@@ -63,7 +63,6 @@ static u64 go3s_bench_bare(void)
 {
 	size_t size = go3s_stack_size(0);
 	struct go3s_bench_bare *b;
-	unsigned long *sp;
 	u64 t0, t1;
 	int i;
 
@@ -78,11 +77,7 @@ static u64 go3s_bench_bare(void)
 	b->co.stack_size = size;
 	b->co.fn = go3s_bench_bare_body;
 	b->co.arg = b;
-	/* The frame go3s_co_init_frame() builds for a coroutine. */
-	sp = b->co.stack + size - (3 + 6) * sizeof(long);
-	sp[4] = (unsigned long)&b->co;
-	sp[6] = (unsigned long)go3s_co_entry;
-	b->co.sp = (unsigned long)sp;
+	go3s_co_init_frame(&b->co);
 
 	preempt_disable();
 	go3s_switch(&b->main_sp, &b->co.sp);		/* warm up, enter */

@@ -253,28 +253,49 @@ DECLARE_PER_CPU_ALIGNED(struct go3s_sched, go3s_scheds);
 void go3s_switch(unsigned long *save_sp, unsigned long *load_sp);
 void go3s_co_entry(void);
 
+/* Switch from the running coroutine @co back to @s's run loop. */
+static __always_inline void go3s_co_switch_out(struct go3s_sched *s,
+					       struct go3s_co *co,
+					       enum go3s_switch_reason reason)
+{
+	co->reason = reason;
+	go3s_switch(&co->sp, &s->sp);
+}
+
+/* unwind_64.c */
+void go3s_co_init_frame(struct go3s_co *co);
+unsigned int go3s_co_walk(struct go3s_co *co, unsigned long sp,
+			  unsigned long *entries, unsigned int max);
+void go3s_co_report(struct go3s_co *co, unsigned long sp,
+		    unsigned long *entries, unsigned int max, const char *what);
+void go3s_co_warn(struct go3s_co *co, const char *what);
+
 /* sched.c */
+int go3s_sched_init(void);
+void go3s_sched_exit(void);
+void go3s_sched_kick(struct go3s_sched *s);
+void go3s_sched_enqueue(struct go3s_co *co);
+bool go3s_co_yield_direct(struct go3s_sched *s, struct go3s_co *co);
+void go3s_sched_quiesce(struct go3s_sched *s);
+struct go3s_sched *go3s_sched_of(int cpu);
+unsigned long go3s_sched_late_kicks(void);
+void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);
+unsigned long go3s_sched_backoff_rounds(int cpu);
+
+/* verbs.c */
 unsigned long *go3s_co_main(struct go3s_co *co);
 int go3s_co_park(struct go3s_co *co);
 int go3s_co_may_switch(struct go3s_co *co, const char *what);
-int go3s_sched_init(void);
-void go3s_sched_exit(void);
+
+/* spawn.c */
 void go3s_cancel_all(bool final);
 unsigned int go3s_nr_live(void);
 int go3s_mem_charge(unsigned long bytes);
 void go3s_mem_uncharge(unsigned long bytes);
-unsigned int go3s_spawn_orphans(unsigned int n);
-void go3s_sched_test_kick(int cpu);
-int go3s_sched_test_stop(int cpu);
-void go3s_sched_test_start(int cpu);
-unsigned long go3s_sched_late_kicks(void);
-void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);
-unsigned long go3s_sched_backoff_rounds(int cpu);
 void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co);
 void go3s_co_set_notify(struct go3s_co *co, go3s_notify_fn fn, void *data);
-void go3s_co_warn(struct go3s_co *co, const char *what);
-unsigned int go3s_co_walk(struct go3s_co *co, unsigned long sp,
-			  unsigned long *entries, unsigned int max);
+unsigned int go3s_spawn_orphans(unsigned int n);
+void go3s_orphans_free(void);
 
 /**
  * struct go3s_co_info - per-coroutine status (§7), a snapshot

@@ -933,6 +933,48 @@ static void go3s_test_cancel_all_live(struct kunit *test)
  */
 #define GO3S_T_STOP_ROUNDS	200
 
+/*
+ * go3s_sched_test_kick() - kick a CPU's run loop, for the unload race test
+ * @cpu: a CPU go3s runs on
+ */
+static void go3s_sched_test_kick(int cpu)
+{
+	go3s_sched_kick(go3s_sched_of(cpu));
+}
+
+/*
+ * go3s_sched_test_stop() - stop a CPU's kicks and bottom half as unload does
+ * @cpu: a CPU go3s runs on, with nothing queued and no coroutine alive
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EBUSY if a coroutine lives.
+ */
+static int go3s_sched_test_stop(int cpu)
+{
+	struct go3s_sched *s = go3s_sched_of(cpu);
+
+	if (go3s_nr_live())
+		return -EBUSY;
+	WRITE_ONCE(s->ready, false);
+	synchronize_rcu();
+	go3s_sched_quiesce(s);
+	return 0;
+}
+
+/*
+ * go3s_sched_test_start() - undo go3s_sched_test_stop()
+ * @cpu: the CPU
+ */
+static void go3s_sched_test_start(int cpu)
+{
+	struct go3s_sched *s = go3s_sched_of(cpu);
+
+	/* A kick may have set pending and been cut off with the BH. */
+	atomic_set(&s->pending, 0);
+	WRITE_ONCE(s->stopped, false);
+	WRITE_ONCE(s->ready, true);
+}
+
 struct go3s_t_kicker {
 	int cpu;
 	atomic_t stop;

@@ -24,7 +24,7 @@
  * Saves the callee-saved registers on the current stack and the stack
  * pointer in *save_sp, then loads the stack pointer from *load_sp and
  * returns on that stack: into whatever go3s_switch() call saved it, or for a
- * new coroutine into go3s_co_entry (see the frame built in sched.c).
+ * new coroutine into go3s_co_entry (see the frame built in unwind_64.c).
  */
 SYM_FUNC_START(go3s_switch)
 	pushq	%rbp
