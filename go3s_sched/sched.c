@@ -34,8 +34,10 @@
  * - Wakeups: every state change is a fully ordered cmpxchg in
  *   go3s_co_transition(); a resume that finds the coroutine still ACTIVE
  *   leaves GO3S_CO_WAKE, which its suspend consumes instead of parking.
- * - Queue hand-off: the run-queue level lock's release in go3s_runq_push()
- *   pairs with its acquire in go3s_runq_pop().
+ * - Queue hand-off: a wakeup from anywhere but the CPU's own run loop goes
+ *   through the run queue's remote list: llist_add() in
+ *   go3s_runq_push_remote() pairs with llist_del_all() in go3s_runq_pop()
+ *   (both fully ordered); see runq.c for the rest.
  * - A coroutine's saved stack pointer is written and read on its own CPU
  *   only (coroutines are pinned).
  * - Finish: smp_store_release() of co->done pairs with smp_load_acquire() in
@@ -121,7 +123,8 @@ void go3s_sched_enqueue(struct go3s_co *co)
 		go3s_runq_push_next(&s->rq, co);
 		return;
 	}
-	go3s_runq_push(&s->rq, co);
+	/* Any other context, hard interrupts included: the remote list. */
+	go3s_runq_push_remote(&s->rq, co);
 	go3s_sched_kick(s);
 }
 

@@ -22,6 +22,7 @@
 #include "compat.h"
 #include "go3s.h"
 #include "lock.h"
+#include "runq.h"
 
 /*
  * Coroutine state word: the user-visible state in the low bits, and two
@@ -92,6 +93,7 @@ struct go3s_co {
 	bool failed;			/* own */
 	u8 on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
 	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
+	u8 movable;			/* may be stolen; WRITE_ONCE() off queues */
 	refcount_t ref;
 	u64 id;
 	go3s_fn_t fn;
@@ -104,7 +106,9 @@ struct go3s_co {
 	void *stack;			/* lowest address; canary there */
 	unsigned int stack_size;
 	unsigned long canary;		/* its -fstack-protector value */
-	struct list_head rq_node;	/* run-queue overflow */
+	struct list_head rq_node;	/* run-queue pinned FIFO or overflow */
+	struct llist_node wake_node;	/* run-queue remote list */
+	u32 rq_seq;			/* FIFO stamp, by the queue's owner */
 	struct list_head all_node;	/* go3s_all */
 	struct hrtimer timer;
 	struct go3s_chan_wait wait;
@@ -113,37 +117,6 @@ struct go3s_co {
 	u64 run_ns;			/* own, WRITE_ONCE(); READ_ONCE() */
 	unsigned int stack_hwm;		/* final once ->done */
 };
-
-/* Run queue of one CPU: see runq.c. */
-#define GO3S_RUNQ_RING		256
-
-struct go3s_runq_level {
-	struct go3s_spinlock lock;
-	unsigned int head;
-	unsigned int nr_ring;
-	unsigned int nr;		/* ring + overflow; READ_ONCE() unlocked */
-	struct list_head overflow;
-	struct go3s_co **ring;		/* GO3S_RUNQ_RING entries */
-} ____cacheline_aligned_in_smp;
-
-struct go3s_runq {
-	struct go3s_runq_level level[GO3S_NR_PRIO];
-	struct go3s_co *runnext;	/* owner CPU only */
-	unsigned int tick;		/* owner CPU only */
-};
-
-/* One pick in GO3S_FAIR_NORMAL tries NORMAL first, one in GO3S_FAIR_LOW LOW. */
-#define GO3S_FAIR_NORMAL	4
-#define GO3S_FAIR_LOW		16
-
-int go3s_runq_init(struct go3s_runq *rq, int node);
-void go3s_runq_destroy(struct go3s_runq *rq);
-void go3s_runq_push(struct go3s_runq *rq, struct go3s_co *co);
-void go3s_runq_push_next(struct go3s_runq *rq, struct go3s_co *co);
-struct go3s_co *go3s_runq_pop(struct go3s_runq *rq);
-struct go3s_co *go3s_runq_yield(struct go3s_runq *rq, struct go3s_co *co);
-bool go3s_runq_empty(struct go3s_runq *rq);
-unsigned int go3s_runq_len(struct go3s_runq *rq);
 
 /**
  * struct go3s_sched_stats - per-CPU counters, written by the owner CPU
