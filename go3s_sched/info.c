@@ -7,8 +7,9 @@
 #include <linux/string.h>
 
 #include "internal.h"
+#include "sched.h"
 
-static_assert(sizeof(struct go3s_info) == GO3S_INFO_SIZE_VER0);
+static_assert(sizeof(struct go3s_info) == GO3S_INFO_SIZE_VER1);
 
 /**
  * go3s_info_fill() - describe the running module
@@ -30,6 +31,7 @@ void go3s_info_fill(struct go3s_info *info)
 	info->max_session_coroutines = go3s_max_session_coroutines;
 	info->max_stack_bytes = go3s_max_stack_bytes;
 	info->max_session_stack_bytes = go3s_max_session_stack_bytes;
+	info->nr_usable_cpus = go3s_sched_nr_running();
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_info_fill);
 

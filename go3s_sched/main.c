@@ -7,8 +7,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpumask.h>
+#include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
 #include "internal.h"
 #include "sched.h"
@@ -33,6 +37,55 @@ module_param_named(max_session_stack_bytes, go3s_max_session_stack_bytes,
 		   ulong, 0444);
 MODULE_PARM_DESC(max_session_stack_bytes,
 		 "Limit on coroutine stacks and channel buffers per open file of /dev/go3s, bytes");
+
+/*
+ * The usable-CPU set, the GOMAXPROCS analogue: a CPU list ("0-3,6"), as
+ * workqueue's cpumask.  Writable at any time; see go3s_sched_set_cpus().
+ */
+static int go3s_cpus_set(const char *val, const struct kernel_param *kp)
+{
+	cpumask_var_t mask;
+	char *buf;
+	int ret;
+
+	buf = kstrdup(val, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL)) {
+		kfree(buf);
+		return -ENOMEM;
+	}
+	ret = cpulist_parse(strim(buf), mask);
+	if (!ret) {
+		cpumask_and(mask, mask, cpu_possible_mask);
+		ret = go3s_sched_set_cpus(mask);
+	}
+	free_cpumask_var(mask);
+	kfree(buf);
+	return ret;
+}
+
+static int go3s_cpus_get(char *buf, const struct kernel_param *kp)
+{
+	cpumask_var_t mask;
+	int n;
+
+	if (!alloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	go3s_sched_get_cpus(mask);
+	n = scnprintf(buf, PAGE_SIZE, "%*pbl\n", cpumask_pr_args(mask));
+	free_cpumask_var(mask);
+	return n;
+}
+
+static const struct kernel_param_ops go3s_cpus_ops = {
+	.set = go3s_cpus_set,
+	.get = go3s_cpus_get,
+};
+
+module_param_cb(cpus, &go3s_cpus_ops, NULL, 0644);
+MODULE_PARM_DESC(cpus,
+		 "CPUs that run coroutines, a CPU list (default: all possible)");
 
 static int go3s_params_check(void)
 {
@@ -92,6 +145,8 @@ static void __exit go3s_exit(void)
 	 * before the engine goes.
 	 */
 	go3s_dev_exit();
+	/* Coroutines parked on an offline or unusable CPU must finish too. */
+	go3s_sched_evacuate();
 	go3s_cancel_all(true);
 	go3s_session_exit();
 	go3s_sched_exit();

@@ -38,16 +38,17 @@
  *   through the run queue's remote list: llist_add() in
  *   go3s_runq_push_remote() pairs with llist_del_all() in go3s_runq_pop()
  *   (both fully ordered); see runq.c for the rest.
- * - A coroutine's saved stack pointer is written and read on its own CPU
- *   only (coroutines are pinned).
+ * - A coroutine's saved stack pointer is written and read on its own CPU,
+ *   except when it moves off a parked CPU: the park's release of ->ready
+ *   orders its last switch-out before the mover's acquire.
  * - Finish: smp_store_release() of co->done pairs with smp_load_acquire() in
  *   go3s_join().
  *
  * DOC: limits
  *
- * - Schedulers exist for the CPUs online at load time; coroutines are pinned
- *   and CPU hotplug is not handled (a CPU that goes offline strands its
- *   coroutines until it returns).  Work stealing is not implemented.
+ * - CPU hotplug and the usable set park a CPU's scheduler (see
+ *   go3s_sched_park()): movable coroutines move, pinned ones wait for the
+ *   CPU.  Work stealing is not implemented.
  * - Backtraces: the kernel's unwinders stop at a coroutine stack, so a WARN()
  *   or dump_stack() inside a coroutine prints no frames of it.  go3s prints
  *   its own scan of the coroutine's stack with every warning of its own
@@ -59,11 +60,14 @@
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/export.h>
-#include <linux/kthread.h>
+#include <linux/cpuhotplug.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
+#include <linux/smpboot.h>
+#include <linux/workqueue.h>
 
 #include "internal.h"
 #include "sched.h"
@@ -109,10 +113,73 @@ void go3s_sched_kick(struct go3s_sched *s)
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_sched_kick);
 
+/* Rotor spreading re-homed coroutines over the running CPUs. */
+static atomic_t go3s_rehome_rr = ATOMIC_INIT(0);
+
+/* At unload: every coroutine may leave a parked CPU (go3s_sched_evacuate()). */
+static u8 go3s_evacuating;
+
+/*
+ * A running CPU (its scheduler ready: online and in the usable set) to
+ * re-home a coroutine to, or -1 if there is none.  Caller: an RCU-sched
+ * reader (preemption disabled), see go3s_sched_enqueue().
+ */
+static int go3s_sched_pick_cpu(void)
+{
+	unsigned int n = nr_cpu_ids, i;
+	int cpu = atomic_inc_return(&go3s_rehome_rr) % nr_cpu_ids;
+
+	for (i = 0; i < n; i++, cpu = (cpu + 1) % nr_cpu_ids) {
+		struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
+		if (!cpu_possible(cpu))
+			continue;
+		/* Partner: smp_store_release() in go3s_sched_start(). */
+		if (smp_load_acquire(&s->ready))
+			return cpu;
+	}
+	return -1;
+}
+
+/*
+ * @co, runnable, belongs to a parked CPU (not ready): if it may move, put
+ * it on a running CPU and kick that one.  Caller: an RCU-sched reader.
+ * Return: false if it stays (pinned, or no CPU runs).
+ */
+static bool go3s_sched_rehome(struct go3s_co *co)
+{
+	struct go3s_sched *s;
+	int cpu;
+
+	if (!READ_ONCE(co->movable) && !READ_ONCE(go3s_evacuating))
+		return false;
+	cpu = go3s_sched_pick_cpu();
+	if (cpu < 0)
+		return false;
+	/*
+	 * Nobody else writes ->cpu now: only the one waker that made @co
+	 * runnable, or the drain that popped it, holds it.  Its new CPU reads
+	 * ->cpu and ->sp after the run-queue hand-off below (llist_add() in
+	 * go3s_runq_push_remote(), llist_del_all() in go3s_runq_pop(), both
+	 * fully ordered).  Its old CPU wrote
+	 * ->sp before it was parked; partner of that: the release of
+	 * ->ready = false in go3s_sched_park() and the acquire by which the
+	 * caller saw it (or, for a drain, the same CPU or the hotplug lock).
+	 */
+	WRITE_ONCE(co->cpu, cpu);
+	s = per_cpu_ptr(&go3s_scheds, cpu);
+	go3s_runq_push_remote(&s->rq, co);
+	go3s_sched_kick(s);
+	return true;
+}
+
 /* Queue @co, just made runnable, on its CPU and kick the CPU if needed. */
 void go3s_sched_enqueue(struct go3s_co *co)
 {
-	/* Changes only while CREATED (GO3S_IOC_SET_AFFINITY). */
+	/*
+	 * Changes while CREATED (GO3S_IOC_SET_AFFINITY), or in
+	 * go3s_sched_rehome() by whoever holds @co runnable: that is us.
+	 */
 	int cpu = READ_ONCE(co->cpu);
 	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
 	struct go3s_co *cur = go3s_current();
@@ -123,9 +190,28 @@ void go3s_sched_enqueue(struct go3s_co *co)
 		go3s_runq_push_next(&s->rq, co);
 		return;
 	}
-	/* Any other context, hard interrupts included: the remote list. */
-	go3s_runq_push_remote(&s->rq, co);
-	go3s_sched_kick(s);
+	/*
+	 * Any other context, hard interrupts included: the remote list.
+	 * An RCU-sched reader from the ->ready test to the push: a CPU being
+	 * parked waits for us (synchronize_rcu() in go3s_sched_park()) and
+	 * then drains its queue, so a push we made after seeing it ready is
+	 * moved or kept there; one being started waits for us too and then
+	 * kicks itself if its queue is not empty (go3s_sched_start()).
+	 */
+	preempt_disable();
+	/*
+	 * Acquire: a parked CPU's last switch-out of @co is visible before
+	 * we move it.  Partner: smp_store_release() of ->ready in
+	 * go3s_sched_park().
+	 */
+	if (likely(smp_load_acquire(&s->ready))) {
+		go3s_runq_push_remote(&s->rq, co);
+		go3s_sched_kick(s);
+	} else if (!go3s_sched_rehome(co)) {
+		/* Pinned: it waits there, queued, until the CPU runs again. */
+		go3s_runq_push_remote(&s->rq, co);
+	}
+	preempt_enable();
 }
 
 /*
@@ -348,55 +434,61 @@ static bool go3s_sched_run(struct go3s_sched *s)
 	return more;
 }
 
+static DEFINE_PER_CPU(struct task_struct *, go3s_threads);
+
 static void go3s_sched_bh(struct go3s_bh *bh)
 {
 	struct go3s_sched *s = container_of(bh, struct go3s_sched, bh);
 
 	if (WARN_ON_ONCE(smp_processor_id() != s->cpu) || go3s_sched_late(s))
 		return;
+	/*
+	 * Parked: no pass runs.  Written on this CPU in process context
+	 * (go3s_sched_park()), which a bottom half interrupts or follows.
+	 */
+	if (!READ_ONCE(s->ready))
+		return;
 	if (READ_ONCE(s->handoff)) {
-		wake_up_process(s->thread);
+		wake_up_process(per_cpu(go3s_threads, s->cpu));
 		return;
 	}
 	if (go3s_sched_run(s)) {
 		s->stats.handoffs++;
 		WRITE_ONCE(s->handoff, true);
-		wake_up_process(s->thread);
+		wake_up_process(per_cpu(go3s_threads, s->cpu));
 	}
 }
 
-/* go3s/N: runs the loop while a softirq pass would not be enough. */
-static int go3s_sched_thread(void *data)
+/*
+ * go3s/N, an smpboot thread (as ksoftirqd): runs the loop while a softirq
+ * pass would not be enough.  smpboot binds it to its CPU, parks it before
+ * the CPU goes down and unparks it when it comes back.  Partner of
+ * ->handoff: the write in go3s_sched_bh() before its wakeup.
+ */
+static int go3s_thread_should_run(unsigned int cpu)
 {
-	struct go3s_sched *s = data;
-	bool ran;
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
 
-	for (;;) {
-		set_current_state(TASK_INTERRUPTIBLE);
-		if (kthread_should_stop())
-			break;
-		/* Partner: the write in go3s_sched_bh() before its wakeup. */
-		if (!READ_ONCE(s->handoff)) {
-			schedule();
-			continue;
-		}
-		__set_current_state(TASK_RUNNING);
-		ran = false;
-		local_bh_disable();
-		if (smp_processor_id() == s->cpu) {
-			ran = true;
-			if (!go3s_sched_run(s))
-				WRITE_ONCE(s->handoff, false);
-		}
-		local_bh_enable();
-		if (ran)
-			cond_resched();
-		else
-			schedule_timeout_interruptible(HZ);
-	}
-	__set_current_state(TASK_RUNNING);
-	return 0;
+	return READ_ONCE(s->handoff) && READ_ONCE(s->ready);
 }
+
+static void go3s_thread_fn(unsigned int cpu)
+{
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
+	local_bh_disable();
+	if (!READ_ONCE(s->ready) || !go3s_sched_run(s))
+		WRITE_ONCE(s->handoff, false);
+	local_bh_enable();
+	cond_resched();
+}
+
+static struct smp_hotplug_thread go3s_smpboot = {
+	.store			= &go3s_threads,
+	.thread_should_run	= go3s_thread_should_run,
+	.thread_fn		= go3s_thread_fn,
+	.thread_comm		= "go3s/%u",
+};
 
 /*
  * The yield of @co, running on @s's CPU, without going back to the run
@@ -497,16 +589,6 @@ unsigned long go3s_sched_late_kicks(void)
 EXPORT_SYMBOL_IF_KUNIT(go3s_sched_late_kicks);
 #endif
 
-static void go3s_sched_cpu_stop(struct go3s_sched *s)
-{
-	WRITE_ONCE(s->ready, false);
-	if (s->thread) {
-		kthread_stop(s->thread);
-		s->thread = NULL;
-	}
-	go3s_runq_destroy(&s->rq);
-}
-
 static void go3s_ipi_barrier(void *info)
 {
 }
@@ -516,6 +598,17 @@ static bool go3s_csd_busy(call_single_data_t *csd)
 {
 	/* Acquire; partner: smp_store_release() in csd_unlock(), kernel/smp.c. */
 	return smp_load_acquire(&csd->node.u_flags) & CSD_FLAG_LOCK;
+}
+
+/* go3s_sched_quiesce() without marking the CPU stopped: see there. */
+static void go3s_sched_kicks_flush(struct go3s_sched *s)
+{
+	while (go3s_csd_busy(&s->csd))
+		usleep_range(50, 100);
+	if (cpu_online(s->cpu))
+		smp_call_function_single(s->cpu, go3s_ipi_barrier, NULL, 1);
+	irq_work_sync(&s->kick);
+	go3s_bh_kill(&s->bh);
 }
 
 /**
@@ -541,84 +634,298 @@ static bool go3s_csd_busy(call_single_data_t *csd)
  */
 void go3s_sched_quiesce(struct go3s_sched *s)
 {
-	while (go3s_csd_busy(&s->csd))
-		usleep_range(50, 100);
-	if (cpu_online(s->cpu))
-		smp_call_function_single(s->cpu, go3s_ipi_barrier, NULL, 1);
-	irq_work_sync(&s->kick);
-	go3s_bh_kill(&s->bh);
+	go3s_sched_kicks_flush(s);
 	WRITE_ONCE(s->stopped, true);
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_sched_quiesce);
 
-/* Stop every CPU's machinery; no coroutine is left. */
-static void go3s_sched_stop_all(void)
+/*
+ * Move what @s's queue holds: movable coroutines to a running CPU, pinned
+ * ones back to the tail of @s's queue, where they wait for the CPU.  @s is
+ * parked: no pass runs on it, so we may pop as its owner (on its CPU from
+ * go3s_sched_park(), or from any CPU at unload while the hotplug lock
+ * keeps it parked).  Wakers may push concurrently (go3s_sched_enqueue()),
+ * to the remote list: a pinned coroutine pushed back comes round again, so
+ * everything is taken off first and the pinned ones are queued after.
+ */
+static void go3s_sched_drain(struct go3s_sched *s)
 {
-	struct go3s_sched *s;
-	int cpu;
+	struct go3s_co *co, *tmp;
+	LIST_HEAD(stay);
 
-	for_each_possible_cpu(cpu) {
-		s = per_cpu_ptr(&go3s_scheds, cpu);
-		if (s->thread)
-			WRITE_ONCE(s->ready, false);
+	/* Also an RCU-sched reader, as go3s_sched_rehome() wants. */
+	local_bh_disable();
+	WRITE_ONCE(s->handoff, false);
+	/* Popped: ->rq_node is free until it is queued again. */
+	while ((co = go3s_runq_pop(&s->rq)))
+		if (!go3s_sched_rehome(co))
+			list_add_tail(&co->rq_node, &stay);
+	list_for_each_entry_safe(co, tmp, &stay, rq_node) {
+		list_del(&co->rq_node);
+		go3s_runq_push(&s->rq, co);
 	}
+	local_bh_enable();
+}
+
+/*
+ * Park @s: no kick, bottom half or go3s/N pass runs on it any more, and
+ * its movable coroutines go elsewhere.  Runs on @s's CPU in process
+ * context (cpuhp callback, or work_on_cpu() for the usable set), so no
+ * pass of it is half done: passes run there with bottom halves disabled.
+ * Caller: holds the CPU hotplug lock (or is a hotplug callback).
+ */
+static long go3s_sched_park(void *arg)
+{
+	struct go3s_sched *s = arg;
+
+	WARN_ON_ONCE(raw_smp_processor_id() != s->cpu);
+	if (!READ_ONCE(s->ready))
+		return 0;
 	/*
-	 * Every kick that saw ->ready set has queued its IPI or irq_work.
-	 * Partner: the get_cpu() section in go3s_sched_kick().
+	 * Release: this CPU's passes (switch-outs: ->sp) happen before.
+	 * Partner: smp_load_acquire() of ->ready in go3s_sched_enqueue()
+	 * and go3s_sched_pick_cpu().
+	 */
+	smp_store_release(&s->ready, false);
+	/* Every enqueue or kick that saw it ready has pushed and queued. */
+	synchronize_rcu();
+	go3s_sched_kicks_flush(s);
+	/* A kick cut off with the bottom half may have left it set. */
+	atomic_set(&s->pending, 0);
+	go3s_sched_drain(s);
+	return 0;
+}
+
+/*
+ * Start @s (again): its CPU is online and usable.  Caller: holds the CPU
+ * hotplug lock (or is a hotplug callback).
+ */
+static void go3s_sched_start(struct go3s_sched *s)
+{
+	if (READ_ONCE(s->ready))
+		return;
+	atomic_set(&s->pending, 0);
+	WRITE_ONCE(s->handoff, false);
+	WRITE_ONCE(s->stopped, false);
+	/* Partner: smp_load_acquire() in go3s_sched_enqueue(). */
+	smp_store_release(&s->ready, true);
+	/*
+	 * Every enqueue that saw it parked has pushed (Partner: the
+	 * RCU-sched section in go3s_sched_enqueue()); later ones kick.
 	 */
 	synchronize_rcu();
+	if (!go3s_runq_empty(&s->rq))
+		go3s_sched_kick(s);
+}
+
+/*
+ * The usable-CPU set (module parameter "cpus").  Written under
+ * go3s_cpus_mutex with the CPU hotplug lock held for reading; the hotplug
+ * callbacks hold it for writing, so they read it without the mutex.
+ */
+static struct cpumask go3s_usable;
+static bool go3s_usable_given;
+static bool go3s_sched_up;		/* under go3s_cpus_mutex */
+static DEFINE_MUTEX(go3s_cpus_mutex);
+static int go3s_cpuhp_state;
+static struct cpumask go3s_rq_ready;	/* run queues initialised */
+
+static int go3s_cpu_online(unsigned int cpu)
+{
+	if (cpumask_test_cpu(cpu, &go3s_usable))
+		go3s_sched_start(per_cpu_ptr(&go3s_scheds, cpu));
+	return 0;
+}
+
+static int go3s_cpu_offline(unsigned int cpu)
+{
+	go3s_sched_park(per_cpu_ptr(&go3s_scheds, cpu));
+	return 0;
+}
+
+/**
+ * go3s_sched_set_cpus() - set the usable-CPU set
+ * @mask: the CPUs go3s may run coroutines on
+ *
+ * CPUs leaving the set are parked as when they go offline: movable
+ * coroutines move to a CPU of the set, pinned ones wait there, queued,
+ * until the CPU is usable again.  Before the engine is up (a parameter
+ * given at load) only the mask is recorded.
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EINVAL if @mask has no online CPU.
+ */
+int go3s_sched_set_cpus(const struct cpumask *mask)
+{
+	struct go3s_sched *s;
+	int cpu, ret = 0;
+
+	if (cpumask_empty(mask))
+		return -EINVAL;
+	cpus_read_lock();
+	mutex_lock(&go3s_cpus_mutex);
+	if (go3s_sched_up && !cpumask_intersects(mask, cpu_online_mask)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	cpumask_copy(&go3s_usable, mask);
+	go3s_usable_given = true;
+	if (!go3s_sched_up)
+		goto out;
+	/* Grow first: the coroutines of the CPUs leaving need somewhere. */
+	for_each_cpu_and(cpu, mask, cpu_online_mask)
+		go3s_sched_start(per_cpu_ptr(&go3s_scheds, cpu));
+	for_each_online_cpu(cpu) {
+		s = per_cpu_ptr(&go3s_scheds, cpu);
+		if (!cpumask_test_cpu(cpu, mask) && READ_ONCE(s->ready))
+			work_on_cpu(cpu, go3s_sched_park, s);
+	}
+out:
+	mutex_unlock(&go3s_cpus_mutex);
+	cpus_read_unlock();
+	return ret;
+}
+
+/**
+ * go3s_sched_get_cpus() - the usable-CPU set
+ * @mask: gets it
+ */
+void go3s_sched_get_cpus(struct cpumask *mask)
+{
+	mutex_lock(&go3s_cpus_mutex);
+	if (go3s_usable_given)
+		cpumask_copy(mask, &go3s_usable);
+	else
+		cpumask_copy(mask, cpu_possible_mask);
+	mutex_unlock(&go3s_cpus_mutex);
+}
+
+/**
+ * go3s_sched_nr_running() - CPUs that run coroutines now
+ *
+ * Return: the CPUs both online and usable (a snapshot).
+ */
+unsigned int go3s_sched_nr_running(void)
+{
+	unsigned int n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += !!READ_ONCE(per_cpu_ptr(&go3s_scheds, cpu)->ready);
+	return n;
+}
+
+/**
+ * go3s_sched_evacuate() - let every coroutine leave a parked CPU (unload)
+ *
+ * Before the final cancellation: from now on pinned coroutines too are
+ * moved off parked CPUs (offline or outside the usable set) to a running
+ * one, so that they can finish and the module can go.
+ *
+ * Context: process context, may sleep.
+ */
+void go3s_sched_evacuate(void)
+{
+	int cpu;
+
+	cpus_read_lock();
+	mutex_lock(&go3s_cpus_mutex);
+	WRITE_ONCE(go3s_evacuating, 1);
+	/* Every enqueue from now on sees it.  Partner: go3s_sched_rehome(). */
+	synchronize_rcu();
+	for_each_possible_cpu(cpu) {
+		struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
+		if (cpumask_test_cpu(cpu, &go3s_rq_ready) &&
+		    !READ_ONCE(s->ready))
+			go3s_sched_drain(s);
+	}
+	mutex_unlock(&go3s_cpus_mutex);
+	cpus_read_unlock();
+}
+
+/* Stop every CPU's machinery; no coroutine is left. */
+static void go3s_sched_stop_all(bool threads)
+{
+	struct go3s_sched *s;
+	int cpu, state;
+
+	mutex_lock(&go3s_cpus_mutex);
+	go3s_sched_up = false;
+	state = go3s_cpuhp_state;
+	go3s_cpuhp_state = 0;
+	mutex_unlock(&go3s_cpus_mutex);
+	/* Parks every online CPU, on that CPU (offline ones are parked). */
+	if (state > 0)
+		cpuhp_remove_state(state);
+	if (threads)
+		smpboot_unregister_percpu_thread(&go3s_smpboot);
 	for_each_possible_cpu(cpu) {
 		s = per_cpu_ptr(&go3s_scheds, cpu);
-		if (!s->thread)
-			continue;
-		go3s_sched_quiesce(s);
-		go3s_sched_cpu_stop(s);
+		WRITE_ONCE(s->stopped, true);
+		if (cpumask_test_cpu(cpu, &go3s_rq_ready))
+			go3s_runq_destroy(&s->rq);
 	}
+	cpumask_clear(&go3s_rq_ready);
 }
 
 int go3s_sched_init(void)
 {
-	struct task_struct *t;
 	struct go3s_sched *s;
 	int cpu, err = 0;
 
 	go3s_stack_init();
-	cpus_read_lock();
-	for_each_online_cpu(cpu) {
+	WRITE_ONCE(go3s_evacuating, 0);
+	for_each_possible_cpu(cpu) {
 		s = per_cpu_ptr(&go3s_scheds, cpu);
 		s->cpu = cpu;
 		s->cur = NULL;
 		s->handoff = false;
 		s->stopped = false;
+		s->ready = false;
 		atomic_set(&s->pending, 0);
 		err = go3s_runq_init(&s->rq, cpu_to_node(cpu));
 		if (err)
-			break;
+			goto err_rq;
+		cpumask_set_cpu(cpu, &go3s_rq_ready);
 		init_irq_work(&s->kick, go3s_sched_kick_irq_work);
 		INIT_CSD(&s->csd, go3s_sched_kick_ipi, s);
 		go3s_bh_init(&s->bh, cpu, go3s_sched_bh);
-		t = kthread_create_on_cpu(go3s_sched_thread, s, cpu, "go3s/%u");
-		if (IS_ERR(t)) {
-			go3s_runq_destroy(&s->rq);
-			err = PTR_ERR(t);
-			break;
-		}
-		s->thread = t;
-		wake_up_process(t);
-		WRITE_ONCE(s->ready, true);
 	}
+	err = smpboot_register_percpu_thread(&go3s_smpboot);
+	if (err)
+		goto err_rq;
+	cpus_read_lock();
+	mutex_lock(&go3s_cpus_mutex);
+	if (!go3s_usable_given)
+		cpumask_copy(&go3s_usable, cpu_possible_mask);
+	/* Calls go3s_cpu_online() on every online CPU, there. */
+	err = cpuhp_setup_state_cpuslocked(CPUHP_AP_ONLINE_DYN, "go3s:online",
+					   go3s_cpu_online, go3s_cpu_offline);
+	if (err >= 0) {
+		go3s_cpuhp_state = err;
+		go3s_sched_up = true;
+		err = 0;
+	}
+	mutex_unlock(&go3s_cpus_mutex);
 	cpus_read_unlock();
 	if (err) {
-		go3s_sched_stop_all();
+		go3s_sched_stop_all(true);
 		go3s_stack_exit();
 	}
+	return err;
+
+err_rq:
+	go3s_sched_stop_all(false);
+	go3s_stack_exit();
 	return err;
 }
 
 void go3s_sched_exit(void)
 {
+	go3s_sched_evacuate();
 	go3s_cancel_all(true);
 	go3s_orphans_free();
-	go3s_sched_stop_all();
+	go3s_sched_stop_all(true);
 	go3s_stack_exit();
 }

@@ -8,6 +8,7 @@
 
 #include <linux/atomic.h>
 #include <linux/cache.h>
+#include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/irq_work.h>
 #include <linux/list.h>
@@ -86,14 +87,14 @@ struct go3s_co {
 	/* Saved stack pointer while switched out; own. */
 	unsigned long sp;
 	atomic_t state;			/* go3s_co_transition() only */
-	int cpu;			/* WRITE_ONCE() while CREATED */
+	int cpu;			/* WRITE_ONCE(): see go3s_sched_enqueue() */
 	u8 prio;			/* WRITE_ONCE() any time; READ_ONCE() */
 	u8 reason;			/* own; enum go3s_switch_reason */
 	bool started;			/* own */
 	bool failed;			/* own */
 	u8 on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
+	u8 movable;			/* may change CPU, be stolen; WRITE_ONCE() off queues */
 	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
-	u8 movable;			/* may be stolen; WRITE_ONCE() off queues */
 	refcount_t ref;
 	u64 id;
 	go3s_fn_t fn;
@@ -203,11 +204,10 @@ struct go3s_sched {
 	unsigned long task_canary;
 	struct go3s_ctx base;		/* at pass start: go3s_ctx_save() */
 	u8 handoff;			/* READ_ONCE(): BH and go3s/N */
-	u8 ready;			/* WRITE_ONCE(), read by any CPU */
+	u8 ready;			/* running: release/acquire, any CPU */
 	u8 stopped;			/* bottom half killed (unload) */
 	int cpu;
 	struct go3s_sched_stats stats;
-	struct task_struct *thread;
 	struct go3s_bh bh;
 	struct irq_work kick;
 	call_single_data_t csd;
@@ -250,6 +250,10 @@ void go3s_sched_kick(struct go3s_sched *s);
 void go3s_sched_enqueue(struct go3s_co *co);
 bool go3s_co_yield_direct(struct go3s_sched *s, struct go3s_co *co);
 void go3s_sched_quiesce(struct go3s_sched *s);
+int go3s_sched_set_cpus(const struct cpumask *mask);
+void go3s_sched_get_cpus(struct cpumask *mask);
+unsigned int go3s_sched_nr_running(void);
+void go3s_sched_evacuate(void);
 struct go3s_sched *go3s_sched_of(int cpu);
 unsigned long go3s_sched_late_kicks(void);
 void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);

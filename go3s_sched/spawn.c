@@ -113,6 +113,7 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 {
 	bool atomic = !in_task() || !preemptible();
 	size_t size = go3s_stack_size(stack_size);
+	bool movable = false;
 	unsigned long irqflags;
 	struct go3s_co *co;
 	int err;
@@ -120,10 +121,13 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 	if (!fn || prio >= GO3S_NR_PRIO || (flags & ~GO3S_SPAWN_FLAGS) ||
 	    !size)
 		return ERR_PTR(-EINVAL);
+	/* Movable: a parked CPU (hotplug, usable set) hands it on. */
 	if (cpu == GO3S_CPU_ANY)
+		movable = true;
+	if (movable)
 		cpu = raw_smp_processor_id();
-	if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu) ||
-	    !READ_ONCE(per_cpu_ptr(&go3s_scheds, cpu)->ready))
+	else if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu) ||
+		 !READ_ONCE(per_cpu_ptr(&go3s_scheds, cpu)->ready))
 		return ERR_PTR(-EINVAL);
 
 	if (atomic_inc_return(&go3s_live) > go3s_max_coroutines) {
@@ -150,6 +154,7 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 
 	atomic_set(&co->state, GO3S_STATE_CREATED);
 	co->cpu = cpu;
+	co->movable = movable;
 	co->prio = prio;
 	refcount_set(&co->ref, 2);	/* the caller's and the scheduler's */
 	co->id = atomic64_inc_return(&go3s_next_id);

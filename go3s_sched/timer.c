@@ -5,9 +5,13 @@
  * Each coroutine embeds one hrtimer in soft, pinned mode: it is armed on the
  * coroutine's own CPU, fires in that CPU's HRTIMER_SOFTIRQ and resumes the
  * coroutine like any waker.  Because it is pinned, its callback and the
- * coroutine (which runs there with bottom halves disabled) never run at the
- * same time, so cancelling it never has to wait.  Nothing is armed while no
- * coroutine sleeps.
+ * coroutine (which runs there with bottom halves disabled) normally never
+ * run at the same time, so cancelling it does not wait.  CPU hotplug
+ * moves the timers of a dying CPU elsewhere, and a movable coroutine may
+ * leave a parked CPU while its timer stays: then the callback runs on
+ * another CPU and its wakeup goes through go3s_sched_enqueue() like any
+ * other (see go3s_timer_stop()).  Nothing is armed while no coroutine
+ * sleeps.
  */
 #include <linux/export.h>
 #include <linux/hrtimer.h>
@@ -35,10 +39,17 @@ void go3s_timer_setup(struct go3s_co *co)
 	co->timer.function = go3s_timer_fn;
 }
 
-/* On the coroutine's CPU with bottom halves disabled: never waits. */
+/*
+ * On the coroutine's CPU with bottom halves disabled.  The timer is
+ * normally armed on this CPU too, so its callback is not running and this
+ * never waits.  After CPU hotplug moved it (hrtimers_cpu_dying()), or the
+ * coroutine moved off a parked CPU, the callback may be running on another
+ * CPU: wait for it (it only resumes the coroutine, never waits for us).
+ */
 void go3s_timer_stop(struct go3s_co *co)
 {
-	WARN_ON_ONCE(hrtimer_try_to_cancel(&co->timer) < 0);
+	if (hrtimer_try_to_cancel(&co->timer) < 0)
+		hrtimer_cancel(&co->timer);
 }
 
 /**

@@ -45,6 +45,11 @@
  * @max_session_coroutines: limit on live coroutines per open file.
  * @max_stack_bytes: module-wide limit on stack memory in bytes.
  * @max_session_stack_bytes: limit on stack memory in bytes per open file.
+ * @nr_usable_cpus: CPUs that run coroutines at the time of the call: online
+ *        and in the usable-CPU set (module parameter ``cpus``).  Since
+ *        %GO3S_INFO_SIZE_VER1; a module that fills only %GO3S_INFO_SIZE_VER0
+ *        bytes returns that size.
+ * @pad: zero.
  */
 struct go3s_info {
 	__u32 size;
@@ -60,9 +65,12 @@ struct go3s_info {
 	__u32 max_session_coroutines;
 	__u64 max_stack_bytes;
 	__u64 max_session_stack_bytes;
+	__u32 nr_usable_cpus;
+	__u32 pad;
 };
 
 #define GO3S_INFO_SIZE_VER0	64
+#define GO3S_INFO_SIZE_VER1	72
 
 /*
  * Workload programs (§9): a coroutine created from user space runs an
