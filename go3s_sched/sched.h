@@ -92,6 +92,7 @@ struct go3s_co {
 	bool failed;			/* own */
 	u8 on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
 	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
+	u16 all_cpu;			/* registry slot: set at spawn */
 	refcount_t ref;
 	u64 id;
 	go3s_fn_t fn;
@@ -105,7 +106,7 @@ struct go3s_co {
 	unsigned int stack_size;
 	unsigned long canary;		/* its -fstack-protector value */
 	struct list_head rq_node;	/* run-queue overflow */
-	struct list_head all_node;	/* go3s_all */
+	struct hlist_node all_node;	/* on all_cpu's registry list */
 	struct hrtimer timer;
 	struct go3s_chan_wait wait;
 	wait_queue_head_t join_wq;
@@ -288,8 +289,12 @@ int go3s_co_park(struct go3s_co *co);
 int go3s_co_may_switch(struct go3s_co *co, const char *what);
 
 /* spawn.c */
+void go3s_registry_init(void);
 void go3s_cancel_all(bool final);
 unsigned int go3s_nr_live(void);
+unsigned long go3s_mem_used(void);
+unsigned long go3s_mem_limit(void);
+bool go3s_registry_span(int cpu, unsigned long *start, size_t *len);
 int go3s_mem_charge(unsigned long bytes);
 void go3s_mem_uncharge(unsigned long bytes);
 void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co);
@@ -341,7 +346,7 @@ static inline unsigned int go3s_co_state(struct go3s_co *co)
 #define GO3S_STACK_CACHE	16
 
 size_t go3s_stack_size(size_t req);
-void *go3s_stack_alloc(size_t size, bool atomic);
+void *go3s_stack_alloc(size_t size, int cpu, bool atomic);
 void go3s_stack_free(void *stack, size_t size);
 bool go3s_stack_canary_ok(void *stack);
 
