@@ -49,7 +49,7 @@ struct go3s_reg {
 	u64 next_id;			/* ids next_id..end_id-1 are ours */
 	u64 end_id;
 	struct hlist_head all;
-};
+} ____cacheline_aligned_in_smp;
 
 /*
  * A slot of its own per CPU: the cache lines of one CPU's slot hold
@@ -58,6 +58,7 @@ struct go3s_reg {
  * of a module's per-CPU data would outlive an unload.
  */
 static DEFINE_PER_CPU_ALIGNED(struct go3s_reg, go3s_regs);
+static_assert(sizeof(struct go3s_reg) % SMP_CACHE_BYTES == 0);
 static_assert(CONFIG_NR_CPUS - 1 <= U16_MAX, "go3s_co.all_cpu is a u16");
 
 /*
