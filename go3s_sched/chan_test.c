@@ -245,7 +245,7 @@ static void go3s_test_chan_many(struct kunit *test)
 
 struct go3s_t_wu {
 	struct go3s_chan *ch;
-	u64 lo, hi;		/* ids of the receivers */
+	u64 ids[GO3S_T_WU_RX];	/* of the receivers; 0 until spawned */
 	atomic_t wakes;
 	atomic_t locked;
 };
@@ -253,8 +253,12 @@ struct go3s_t_wu {
 static void go3s_t_wu_probe(void *data, u64 id, int cpu)
 {
 	struct go3s_t_wu *wu = data;
+	int i;
 
-	if (id < READ_ONCE(wu->lo) || id > READ_ONCE(wu->hi))
+	/* Ids are not in spawn order across CPUs: look each one up. */
+	for (i = 0; i < GO3S_T_WU_RX && READ_ONCE(wu->ids[i]) != id; i++)
+		;
+	if (i == GO3S_T_WU_RX)
 		return;
 	atomic_inc(&wu->wakes);
 	if (irqs_disabled())
@@ -284,7 +288,6 @@ static void go3s_test_chan_wake_unlocked(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, wu);
 	wu->ch = go3s_chan_create(0, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, wu->ch);
-	WRITE_ONCE(wu->lo, U64_MAX);
 	KUNIT_ASSERT_EQ(test, register_trace_go3s_wake(go3s_t_wu_probe, wu),
 			0);
 	for (i = 0; i < GO3S_T_WU_RX; i++) {
@@ -293,8 +296,8 @@ static void go3s_test_chan_wake_unlocked(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, go3s_test_wait_state(rx[i],
 							     GO3S_STATE_SUSPENDED));
 	}
-	WRITE_ONCE(wu->hi, go3s_id(rx[GO3S_T_WU_RX - 1]));
-	WRITE_ONCE(wu->lo, go3s_id(rx[0]));
+	for (i = 0; i < GO3S_T_WU_RX; i++)
+		WRITE_ONCE(wu->ids[i], go3s_id(rx[i]));
 	/* Half are woken by a sender, the rest by close. */
 	tx = go3s_test_spawn(test, go3s_t_wu_tx, wu, go3s_test_cpu(1), 0);
 	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, tx), 0);

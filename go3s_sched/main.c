@@ -112,6 +112,7 @@ static int __init go3s_init(void)
 	if (ret)
 		return ret;
 
+	go3s_registry_init();
 	ret = go3s_sched_init();
 	if (ret)
 		return ret;

@@ -95,6 +95,7 @@ struct go3s_co {
 	u8 on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
 	u8 movable;			/* may change CPU, be stolen; WRITE_ONCE() off queues */
 	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
+	u16 all_cpu;			/* registry slot: set at spawn */
 	refcount_t ref;
 	u64 id;
 	go3s_fn_t fn;
@@ -110,7 +111,7 @@ struct go3s_co {
 	struct list_head rq_node;	/* run-queue pinned FIFO or overflow */
 	struct llist_node wake_node;	/* run-queue remote list */
 	u32 rq_seq;			/* FIFO stamp, by the queue's owner */
-	struct list_head all_node;	/* go3s_all */
+	struct hlist_node all_node;	/* on all_cpu's registry list */
 	struct hrtimer timer;
 	struct go3s_chan_wait wait;
 	wait_queue_head_t join_wq;
@@ -265,8 +266,12 @@ int go3s_co_park(struct go3s_co *co);
 int go3s_co_may_switch(struct go3s_co *co, const char *what);
 
 /* spawn.c */
+void go3s_registry_init(void);
 void go3s_cancel_all(bool final);
 unsigned int go3s_nr_live(void);
+unsigned long go3s_mem_used(void);
+unsigned long go3s_mem_limit(void);
+bool go3s_registry_span(int cpu, unsigned long *start, size_t *len);
 int go3s_mem_charge(unsigned long bytes);
 void go3s_mem_uncharge(unsigned long bytes);
 void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co);
@@ -318,7 +323,7 @@ static inline unsigned int go3s_co_state(struct go3s_co *co)
 #define GO3S_STACK_CACHE	16
 
 size_t go3s_stack_size(size_t req);
-void *go3s_stack_alloc(size_t size, bool atomic);
+void *go3s_stack_alloc(size_t size, int cpu, bool atomic);
 void go3s_stack_free(void *stack, size_t size);
 bool go3s_stack_canary_ok(void *stack);
 

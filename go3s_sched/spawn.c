@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Spawning coroutines, and the registry of every unfinished one: the live
- * count and the memory charged against the module's limits, the list that
+ * count and the memory charged against the module's limits, the lists that
  * go3s_cancel_all() walks at unload, and go3s_co_finish(), which releases a
- * coroutine when the run loop is done with it.
+ * coroutine when the run loop is done with it.  All of it per CPU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,14 +20,205 @@
 #include "sched.h"
 #include "trace.h"
 
-/* Every unfinished coroutine, for unload. */
-static LIST_HEAD(go3s_all);
-static DEFINE_SPINLOCK(go3s_all_lock);
-static bool go3s_dying;			/* under go3s_all_lock */
-static atomic_t go3s_live = ATOMIC_INIT(0);
-static atomic_long_t go3s_stack_bytes = ATOMIC_LONG_INIT(0);
+/*
+ * The registry.  Nothing here is shared by spawns and finishes on different
+ * CPUs in the common case (a coroutine finishing on the CPU that spawned
+ * it): every CPU has a slot, in its own cache lines, with
+ *
+ * - the list of the coroutines it spawned (a coroutine records its slot in
+ *   ->all_cpu and leaves that list wherever it finishes), for unload;
+ * - their number, ->live: go3s_nr_live() sums the slots;
+ * - a batch of coroutine ids taken GO3S_ID_BATCH at a time from
+ *   go3s_next_id, so ids are unique and never reused but no longer in
+ *   spawn order across CPUs (nothing relies on that order);
+ * - unused reserves of the two module-wide limits (see go3s_quota_take()).
+ *
+ * Every field is written under the slot's lock; ->live and the reserves
+ * are also read without it (READ_ONCE()) for snapshots.
+ */
+#define GO3S_ID_BATCH		1024
+#define GO3S_CO_BATCH		32		/* coroutines */
+#define GO3S_BYTE_BATCH		(256 * 1024)	/* stack and channel bytes */
+
+struct go3s_reg {
+	spinlock_t lock;		/* all of the slot */
+	u8 dying;			/* refuse spawns: go3s_cancel_all() */
+	unsigned int live;		/* coroutines on ->all */
+	long co_credit;			/* reserved from go3s_co_quota, unused */
+	long byte_credit;		/* reserved from go3s_byte_quota, unused */
+	u64 next_id;			/* ids next_id..end_id-1 are ours */
+	u64 end_id;
+	struct hlist_head all;
+} ____cacheline_aligned_in_smp;
+
+/*
+ * A slot of its own per CPU: the cache lines of one CPU's slot hold
+ * nothing another CPU's spawns or finishes write.  The locks are set up by
+ * go3s_registry_init(), not statically: a lock class keyed by the address
+ * of a module's per-CPU data would outlive an unload.
+ */
+static DEFINE_PER_CPU_ALIGNED(struct go3s_reg, go3s_regs);
+static_assert(sizeof(struct go3s_reg) % SMP_CACHE_BYTES == 0);
+static_assert(CONFIG_NR_CPUS - 1 <= U16_MAX, "go3s_co.all_cpu is a u16");
+
+/*
+ * A module-wide limit, charged in batches: ->reserved counts what every
+ * CPU charged plus what it holds in reserve in its slot.  Touched once per
+ * batch, in a cache line of its own.
+ */
+struct go3s_quota {
+	atomic_long_t reserved;
+	long batch;
+} ____cacheline_aligned_in_smp;
+
+static struct go3s_quota go3s_co_quota = { .batch = GO3S_CO_BATCH };
+static struct go3s_quota go3s_byte_quota = { .batch = GO3S_BYTE_BATCH };
+static atomic64_t go3s_next_id ____cacheline_aligned_in_smp;
 static DECLARE_WAIT_QUEUE_HEAD(go3s_live_wq);
-static atomic64_t go3s_next_id = ATOMIC64_INIT(0);
+
+/*
+ * Take @n units of @q for a charge, from the slot's reserve @credit if it
+ * has them, else together with a new reserve of @q->batch.  The limit is
+ * never exceeded: near it, only @n is taken; a charge that does not fit
+ * then fails, and __go3s_charge() reclaims the other CPUs' reserves and
+ * tries once more.  So a charge fails only when the limit is reached,
+ * give or take the reserves other CPUs took while it ran (at most a batch
+ * each: 32 coroutines, 256 KiB).
+ */
+static bool go3s_quota_take(struct go3s_quota *q, long *credit, long n,
+			    unsigned long limit)
+{
+	long have = *credit;
+
+	if (have >= n) {
+		WRITE_ONCE(*credit, have - n);
+		return true;
+	}
+	if (atomic_long_add_return(n - have + q->batch, &q->reserved) <=
+	    limit) {
+		WRITE_ONCE(*credit, q->batch);
+		return true;
+	}
+	if (atomic_long_sub_return(q->batch, &q->reserved) <= limit) {
+		WRITE_ONCE(*credit, 0);
+		return true;
+	}
+	atomic_long_sub(n - have, &q->reserved);
+	return false;
+}
+
+/* Give @n units back to the slot's reserve; keep at most two batches. */
+static void go3s_quota_give(struct go3s_quota *q, long *credit, long n)
+{
+	long have = *credit + n;
+
+	if (have > 2 * q->batch) {
+		atomic_long_sub(have - q->batch, &q->reserved);
+		have = q->batch;
+	}
+	WRITE_ONCE(*credit, have);
+}
+
+/* Return every CPU's unused reserves to the quotas. */
+static void go3s_quota_reclaim(void)
+{
+	struct go3s_reg *reg;
+	unsigned long flags;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		reg = per_cpu_ptr(&go3s_regs, cpu);
+		spin_lock_irqsave(&reg->lock, flags);
+		atomic_long_sub(reg->co_credit, &go3s_co_quota.reserved);
+		atomic_long_sub(reg->byte_credit, &go3s_byte_quota.reserved);
+		WRITE_ONCE(reg->co_credit, 0);
+		WRITE_ONCE(reg->byte_credit, 0);
+		spin_unlock_irqrestore(&reg->lock, flags);
+	}
+}
+
+static int go3s_charge_once(long cos, unsigned long bytes)
+{
+	struct go3s_reg *reg = raw_cpu_ptr(&go3s_regs);
+	unsigned long flags;
+	int err = 0;
+
+	/* Any slot will do; this CPU's, unless preempted since. */
+	spin_lock_irqsave(&reg->lock, flags);
+	if (!go3s_quota_take(&go3s_co_quota, &reg->co_credit, cos,
+			     go3s_max_coroutines)) {
+		err = -EAGAIN;
+	} else if (!go3s_quota_take(&go3s_byte_quota, &reg->byte_credit,
+				    bytes, go3s_max_stack_bytes)) {
+		go3s_quota_give(&go3s_co_quota, &reg->co_credit, cos);
+		err = -ENOMEM;
+	}
+	spin_unlock_irqrestore(&reg->lock, flags);
+	return err;
+}
+
+/*
+ * Charge @cos coroutines and @bytes bytes to the module-wide limits.
+ * Return: 0, -EAGAIN (coroutines) or -ENOMEM (bytes); nothing charged then.
+ */
+static int __go3s_charge(long cos, unsigned long bytes)
+{
+	if (!go3s_charge_once(cos, bytes))
+		return 0;
+	go3s_quota_reclaim();
+	return go3s_charge_once(cos, bytes);
+}
+
+/* Give back what __go3s_charge() took, to @reg (its lock held). */
+static void go3s_uncharge_locked(struct go3s_reg *reg, long cos,
+				 unsigned long bytes)
+{
+	lockdep_assert_held(&reg->lock);
+	go3s_quota_give(&go3s_co_quota, &reg->co_credit, cos);
+	go3s_quota_give(&go3s_byte_quota, &reg->byte_credit, bytes);
+}
+
+static void go3s_uncharge(long cos, unsigned long bytes)
+{
+	struct go3s_reg *reg = raw_cpu_ptr(&go3s_regs);
+	unsigned long flags;
+
+	spin_lock_irqsave(&reg->lock, flags);
+	go3s_uncharge_locked(reg, cos, bytes);
+	spin_unlock_irqrestore(&reg->lock, flags);
+}
+
+/*
+ * Enter @co in this CPU's registry slot and give it an id, unless
+ * go3s_cancel_all() runs.  Return: 0 or -ESHUTDOWN.
+ */
+static int go3s_reg_add(struct go3s_co *co)
+{
+	struct go3s_reg *reg;
+	unsigned long flags;
+	int cpu;
+
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	reg = per_cpu_ptr(&go3s_regs, cpu);
+	spin_lock(&reg->lock);
+	if (reg->dying) {
+		spin_unlock_irqrestore(&reg->lock, flags);
+		return -ESHUTDOWN;
+	}
+	if (reg->next_id == reg->end_id) {
+		/* Ids start at 1. */
+		reg->next_id = atomic64_fetch_add(GO3S_ID_BATCH,
+						  &go3s_next_id) + 1;
+		reg->end_id = reg->next_id + GO3S_ID_BATCH;
+	}
+	co->id = reg->next_id++;
+	co->all_cpu = cpu;
+	hlist_add_head(&co->all_node, &reg->all);
+	WRITE_ONCE(reg->live, reg->live + 1);
+	spin_unlock_irqrestore(&reg->lock, flags);
+	return 0;
+}
 
 /**
  * go3s_co_finish() - release a coroutine that will not run again
@@ -39,7 +230,10 @@ static atomic64_t go3s_next_id = ATOMIC64_INIT(0);
 void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co)
 {
 	struct module *owner = co->owner;
-	unsigned long flags;
+	unsigned long flags, bytes = 0;
+	struct go3s_reg *reg;
+	unsigned int live;
+	bool dying;
 
 	go3s_timer_stop(co);
 	go3s_chan_wait_abort(co);
@@ -51,21 +245,40 @@ void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co)
 						       co->stack_size);
 		go3s_stack_free(co->stack, co->stack_size);
 		co->stack = NULL;
-		atomic_long_sub(co->stack_size, &go3s_stack_bytes);
+		bytes = co->stack_size;
 	}
 	s->stats.completions++;
 	trace_go3s_complete(co->id, co->cpu, co->result);
 
-	spin_lock_irqsave(&go3s_all_lock, flags);
-	list_del_init(&co->all_node);
-	spin_unlock_irqrestore(&go3s_all_lock, flags);
+	/* Limits first: a joiner may spawn again at once. */
+	reg = per_cpu_ptr(&go3s_regs, co->all_cpu);
+	spin_lock_irqsave(&reg->lock, flags);
+	hlist_del_init(&co->all_node);
+	go3s_uncharge_locked(reg, 1, bytes);
+	spin_unlock_irqrestore(&reg->lock, flags);
 
 	if (co->notify)
 		co->notify(co, co->notify_data);
 	/* Release; partner: smp_load_acquire() in go3s_join(). */
 	smp_store_release(&co->done, 1);
 	wake_up_all(&co->join_wq);
-	if (atomic_dec_and_test(&go3s_live))
+
+	/*
+	 * Live count last: go3s_cancel_all() returns, and the module may go,
+	 * once it reaches zero.  The slot's lock orders this decrement before
+	 * a later go3s_cancel_all()'s look at ->dying and its sums (partner:
+	 * the lock in go3s_cancel_all()); a go3s_cancel_all() already waiting
+	 * set ->dying under it earlier, so we see that and wake it up after
+	 * the store (partner: wait_event_timeout() there, ordered by the wait
+	 * queue's lock).  Outside unload nobody waits, and the wait queue's
+	 * cache line stays untouched.
+	 */
+	spin_lock_irqsave(&reg->lock, flags);
+	live = reg->live - 1;
+	WRITE_ONCE(reg->live, live);
+	dying = reg->dying;
+	spin_unlock_irqrestore(&reg->lock, flags);
+	if (!live && dying)
 		wake_up_all(&go3s_live_wq);
 	go3s_put(co);			/* the scheduler's reference */
 	if (owner != THIS_MODULE)
@@ -114,7 +327,6 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 	bool atomic = !in_task() || !preemptible();
 	size_t size = go3s_stack_size(stack_size);
 	bool movable = false;
-	unsigned long irqflags;
 	struct go3s_co *co;
 	int err;
 
@@ -130,20 +342,15 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 		 !READ_ONCE(per_cpu_ptr(&go3s_scheds, cpu)->ready))
 		return ERR_PTR(-EINVAL);
 
-	if (atomic_inc_return(&go3s_live) > go3s_max_coroutines) {
-		err = -EAGAIN;
-		goto err_live;
-	}
-	if (atomic_long_add_return(size, &go3s_stack_bytes) >
-	    go3s_max_stack_bytes) {
-		err = -ENOMEM;
-		goto err_bytes;
-	}
+	err = __go3s_charge(1, size);
+	if (err)
+		return ERR_PTR(err);
 	err = -ENOMEM;
-	co = kzalloc(sizeof(*co), atomic ? GFP_ATOMIC : GFP_KERNEL);
+	co = kzalloc_node(sizeof(*co), atomic ? GFP_ATOMIC : GFP_KERNEL,
+			  cpu_to_node(cpu));
 	if (!co)
-		goto err_bytes;
-	co->stack = go3s_stack_alloc(size, atomic);
+		goto err_charge;
+	co->stack = go3s_stack_alloc(size, cpu, atomic);
 	if (!co->stack) {
 		err = atomic ? -EAGAIN : -ENOMEM;
 		goto err_co;
@@ -157,7 +364,6 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 	co->movable = movable;
 	co->prio = prio;
 	refcount_set(&co->ref, 2);	/* the caller's and the scheduler's */
-	co->id = atomic64_inc_return(&go3s_next_id);
 	co->fn = fn;
 	co->arg = arg;
 	co->owner = owner;
@@ -169,14 +375,9 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 	go3s_timer_setup(co);
 	go3s_co_init_frame(co);
 
-	spin_lock_irqsave(&go3s_all_lock, irqflags);
-	if (go3s_dying) {
-		spin_unlock_irqrestore(&go3s_all_lock, irqflags);
-		err = -ESHUTDOWN;
+	err = go3s_reg_add(co);
+	if (err)
 		goto err_module;
-	}
-	list_add_tail(&co->all_node, &go3s_all);
-	spin_unlock_irqrestore(&go3s_all_lock, irqflags);
 	trace_go3s_spawn(co->id, cpu);
 
 	if (!(flags & GO3S_SPAWN_SUSPENDED))
@@ -190,10 +391,8 @@ err_stack:
 	go3s_stack_free(co->stack, size);
 err_co:
 	kfree(co);
-err_bytes:
-	atomic_long_sub(size, &go3s_stack_bytes);
-err_live:
-	atomic_dec(&go3s_live);
+err_charge:
+	go3s_uncharge(1, size);
 	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(__go3s_spawn);
@@ -202,20 +401,17 @@ EXPORT_SYMBOL_GPL(__go3s_spawn);
  * go3s_mem_charge() - charge memory to the module-wide byte limit
  * @bytes: how many
  *
- * Stacks and the buffers of session channels share one counter, bounded by
- * the max_stack_bytes module parameter.
+ * Stacks and the buffers of session channels share one limit, the
+ * max_stack_bytes module parameter, charged in per-CPU batches (see
+ * go3s_quota_take()).
  *
  * Return: 0, or -ENOMEM (nothing charged) if the limit would be exceeded.
  */
 int go3s_mem_charge(unsigned long bytes)
 {
-	if (atomic_long_add_return(bytes, &go3s_stack_bytes) >
-	    go3s_max_stack_bytes) {
-		atomic_long_sub(bytes, &go3s_stack_bytes);
-		return -ENOMEM;
-	}
-	return 0;
+	return __go3s_charge(0, bytes);
 }
+EXPORT_SYMBOL_IF_KUNIT(go3s_mem_charge);
 
 /**
  * go3s_mem_uncharge() - give back what go3s_mem_charge() took
@@ -223,47 +419,121 @@ int go3s_mem_charge(unsigned long bytes)
  */
 void go3s_mem_uncharge(unsigned long bytes)
 {
-	atomic_long_sub(bytes, &go3s_stack_bytes);
+	go3s_uncharge(0, bytes);
 }
+EXPORT_SYMBOL_IF_KUNIT(go3s_mem_uncharge);
+
+/**
+ * go3s_mem_used() - bytes charged to the module-wide limit
+ *
+ * Return: a snapshot, exact when no charge runs concurrently.
+ */
+unsigned long go3s_mem_used(void)
+{
+	long sum = atomic_long_read(&go3s_byte_quota.reserved);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum -= READ_ONCE(per_cpu_ptr(&go3s_regs, cpu)->byte_credit);
+	return sum;
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_mem_used);
+
+/**
+ * go3s_mem_limit() - the module-wide byte limit
+ *
+ * Return: the max_stack_bytes module parameter.
+ */
+unsigned long go3s_mem_limit(void)
+{
+	return go3s_max_stack_bytes;
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_mem_limit);
 
 /**
  * go3s_nr_live() - coroutines not yet finished
+ *
+ * The sum of the per-CPU counts.  While go3s_cancel_all() refuses spawns
+ * the counts only go down, so a sum of zero then means none is left.
  *
  * Return: the count, a snapshot.
  */
 unsigned int go3s_nr_live(void)
 {
-	return atomic_read(&go3s_live);
+	unsigned int sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(per_cpu_ptr(&go3s_regs, cpu)->live);
+	return sum;
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_nr_live);
+
+/**
+ * go3s_registry_span() - where a CPU's registry slot lies
+ * @cpu: a possible CPU
+ * @start: its address
+ * @len: its size
+ *
+ * For the test that no two CPUs' slots share a cache line.
+ *
+ * Return: true if the slot is aligned to and a multiple of
+ * %SMP_CACHE_BYTES.
+ */
+bool go3s_registry_span(int cpu, unsigned long *start, size_t *len)
+{
+	*start = (unsigned long)per_cpu_ptr(&go3s_regs, cpu);
+	*len = sizeof(struct go3s_reg);
+	return IS_ALIGNED(*start, SMP_CACHE_BYTES) &&
+	       IS_ALIGNED(*len, SMP_CACHE_BYTES);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_registry_span);
+
+/* Before the first spawn. */
+void go3s_registry_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		spin_lock_init(&per_cpu_ptr(&go3s_regs, cpu)->lock);
+}
+
+static void go3s_set_dying(bool dying)
+{
+	struct go3s_reg *reg;
+	unsigned long flags;
+	struct go3s_co *co;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		reg = per_cpu_ptr(&go3s_regs, cpu);
+		spin_lock_irqsave(&reg->lock, flags);
+		reg->dying = dying;
+		if (dying)
+			hlist_for_each_entry(co, &reg->all, all_node)
+				go3s_cancel(co);
+		spin_unlock_irqrestore(&reg->lock, flags);
+	}
+}
 
 /**
  * go3s_cancel_all() - cancel every coroutine and wait until all finished
  * @final: keep refusing spawns afterwards (module unload)
  *
+ * Once every slot refuses spawns, the per-CPU live counts only go down,
+ * so their sum reaching zero is exact.  A finish that brings a slot to
+ * zero after that wakes us (partner: the end of go3s_co_finish()).
+ *
  * Context: process context, may sleep.
  */
 void go3s_cancel_all(bool final)
 {
-	unsigned long flags;
-	struct go3s_co *co;
-
-	spin_lock_irqsave(&go3s_all_lock, flags);
-	go3s_dying = true;
-	list_for_each_entry(co, &go3s_all, all_node)
-		go3s_cancel(co);
-	spin_unlock_irqrestore(&go3s_all_lock, flags);
-
-	while (!wait_event_timeout(go3s_live_wq, !atomic_read(&go3s_live),
-				   10 * HZ))
+	go3s_set_dying(true);
+	while (!wait_event_timeout(go3s_live_wq, !go3s_nr_live(), 10 * HZ))
 		pr_warn("waiting for %u cancelled coroutines to return\n",
-			atomic_read(&go3s_live));
-
-	if (!final) {
-		spin_lock_irqsave(&go3s_all_lock, flags);
-		go3s_dying = false;
-		spin_unlock_irqrestore(&go3s_all_lock, flags);
-	}
+			go3s_nr_live());
+	if (!final)
+		go3s_set_dying(false);
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_cancel_all);
 

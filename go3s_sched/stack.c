@@ -13,7 +13,10 @@
  * Freed default-size stacks go to a small per-CPU cache, re-zeroed only as
  * deep as they were used, so spawn/exit churn does not reach vmalloc.  The
  * cache is also what spawns from atomic context draw on (vmalloc may
- * sleep); a worker tops it up from process context.
+ * sleep); a worker tops it up from process context.  A spawn takes from
+ * the cache of the CPU the coroutine will run on, and a stack goes back to
+ * the cache of the CPU its coroutine finished on, so cached stacks stay on
+ * that CPU's memory node, where go3s_stack_vmalloc() puts new ones.
  *
  * No stale KASAN stack poison survives in a stack that goes back to the
  * cache: a coroutine only finishes through go3s_co_main(), whose callees
@@ -97,10 +100,21 @@ static bool go3s_stack_cache_put(int cpu, void *stack)
 	return ok;
 }
 
-static void *go3s_stack_vmalloc(size_t size)
+/*
+ * A stack for a coroutine on @cpu, on @cpu's memory node.  Neither 6.1
+ * nor 6.12 exports a node-aware vmalloc that takes gfp flags, so on a
+ * single-node machine __vmalloc() keeps __GFP_NOWARN (a failure is the
+ * caller's -ENOMEM, not a report in the log); with several nodes
+ * vzalloc_node() places the stack, and a failure is also logged.
+ */
+static void *go3s_stack_vmalloc(size_t size, int cpu)
 {
-	/* A failure is the caller's -ENOMEM, not a report in the log. */
-	void *stack = __vmalloc(size, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	void *stack;
+
+	if (nr_node_ids == 1)
+		stack = __vmalloc(size, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	else
+		stack = vzalloc_node(size, cpu_to_node(cpu));
 
 	if (stack)
 		*(unsigned long *)stack = GO3S_STACK_CANARY;
@@ -121,7 +135,7 @@ static void go3s_stack_refill(struct work_struct *work)
 	for_each_online_cpu(cpu) {
 		while (!READ_ONCE(go3s_stack_dying) &&
 		       go3s_stack_cached(cpu) < GO3S_STACK_CACHE / 2) {
-			stack = go3s_stack_vmalloc(size);
+			stack = go3s_stack_vmalloc(size, cpu);
 			if (!stack)
 				return;
 			if (!go3s_stack_cache_put(cpu, stack)) {
@@ -135,26 +149,24 @@ static void go3s_stack_refill(struct work_struct *work)
 /**
  * go3s_stack_alloc() - get a zeroed stack with its canary in place
  * @size: from go3s_stack_size()
+ * @cpu: the CPU the coroutine will run on: the stack comes from its cache
+ *       (filled by its own finishing coroutines) or from its memory node
  * @atomic: the caller cannot sleep: only the cache can serve it
  *
  * Return: the lowest address of the stack, or NULL.
  */
-void *go3s_stack_alloc(size_t size, bool atomic)
+void *go3s_stack_alloc(size_t size, int cpu, bool atomic)
 {
 	void *stack = NULL;
 
 	if (size == go3s_stack_default()) {
-		int cpu = get_cpu();
-
 		stack = go3s_stack_cache_get(cpu);
-		put_cpu();
-		if (atomic && go3s_stack_cached(raw_smp_processor_id()) <
-			      GO3S_STACK_CACHE / 2 &&
+		if (atomic && go3s_stack_cached(cpu) < GO3S_STACK_CACHE / 2 &&
 		    !READ_ONCE(go3s_stack_dying))
 			schedule_work(&go3s_stack_refill_work);
 	}
 	if (!stack && !atomic)
-		stack = go3s_stack_vmalloc(size);
+		stack = go3s_stack_vmalloc(size, cpu);
 	return stack;
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_stack_alloc);
