@@ -91,6 +91,16 @@ for k in $built deb61; do
 	build_w1 "$k"
 done
 
+stage "selftests"
+st=$B/selftests
+rm -rf "$st"
+if make -C selftests KSRC="$ksrc" OUT="$st" >"$B/selftests.log" 2>&1; then
+	pass selftests-build
+else
+	tail -20 "$B/selftests.log" >&2
+	fail selftests-build
+fi
+
 # --- the VM runs, in the background while the static checks run ----------
 run_vms() {
 	local k bz append kprogs progs
@@ -104,8 +114,8 @@ run_vms() {
 		*) bz=${KDIRS[$k]:+${KDIRS[$k]}/arch/x86/boot/bzImage} ;;
 		esac
 		stage "VM: $k"
-		if [ -z "$bz" ] || [ ! -f "$B/$k/src/go3s.ko" ]; then
-			fail "vm/$k" "no kernel or no module"
+		if [ -z "$bz" ] || [ ! -f "$B/$k/src/go3s.ko" ] || [ -z "$progs" ]; then
+			fail "vm/$k" "no kernel, no module or no kselftest program"
 			continue
 		fi
 		# The benchmark runs in the stock kernel's boot: no KASAN to
