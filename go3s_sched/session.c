@@ -571,6 +571,13 @@ static long go3s_ioc_create(struct go3s_session *s, void *karg,
 		ret = PTR_ERR(co);
 		goto err_erase;
 	}
+	/*
+	 * Any CPU and no mask: it may be stolen (issue 9, first cut; a mask
+	 * pins it to the CPU chosen).  Set while CREATED, before it is first
+	 * queued: the resume's fully ordered transition publishes it.
+	 */
+	if (arg->cpu == GO3S_CREATE_CPU_ANY && !arg->cpu_mask)
+		WRITE_ONCE(co->movable, 1);
 	u->co = co;
 	go3s_ucoro_publish(s, u, !(arg->flags & GO3S_CREATE_SUSPENDED));
 	return 0;
@@ -677,10 +684,13 @@ static long go3s_ioc_set_affinity(struct go3s_session *s, void *karg,
 	 * (RESUME and CANCEL take s->lock too).
 	 */
 	mutex_lock(&s->lock);
-	if (go3s_state(u->co) == GO3S_STATE_CREATED)
+	if (go3s_state(u->co) == GO3S_STATE_CREATED) {
 		WRITE_ONCE(u->co->cpu, cpu);
-	else
+		WRITE_ONCE(u->co->movable, arg->cpu == GO3S_CREATE_CPU_ANY &&
+			   !arg->cpu_mask);
+	} else {
 		ret = -EBUSY;
+	}
 	mutex_unlock(&s->lock);
 out:
 	go3s_ucoro_put(u);

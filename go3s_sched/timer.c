@@ -35,10 +35,15 @@ void go3s_timer_setup(struct go3s_co *co)
 	co->timer.function = go3s_timer_fn;
 }
 
-/* On the coroutine's CPU with bottom halves disabled: never waits. */
+/*
+ * On the coroutine's CPU with bottom halves disabled.  A movable coroutine
+ * may have moved since it armed the timer, whose callback may then be
+ * running on the old CPU: wait for it (a soft hrtimer's callback never
+ * waits for us, and on the CPU it is pinned to it cannot be running now).
+ */
 void go3s_timer_stop(struct go3s_co *co)
 {
-	WARN_ON_ONCE(hrtimer_try_to_cancel(&co->timer) < 0);
+	hrtimer_cancel(&co->timer);
 }
 
 /**
