@@ -38,16 +38,25 @@
  *   through the run queue's remote list: llist_add() in
  *   go3s_runq_push_remote() pairs with llist_del_all() in go3s_runq_pop()
  *   (both fully ordered); see runq.c for the rest.
- * - A coroutine's saved stack pointer is written and read on its own CPU
- *   only (coroutines are pinned).
+ * - Moving a coroutine: its saved stack pointer is written by go3s_switch()
+ *   on the CPU it leaves, then ->on_cpu is cleared with
+ *   smp_store_release() (go3s_co_off_cpu() in the loop,
+ *   go3s_co_finish_switch() after a direct yield); the CPU that pops it
+ *   waits for that with smp_cond_load_acquire() (go3s_co_wait_off_cpu())
+ *   before it reads anything of it or switches to it.
  * - Finish: smp_store_release() of co->done pairs with smp_load_acquire() in
  *   go3s_join().
  *
  * DOC: limits
  *
- * - Schedulers exist for the CPUs online at load time; coroutines are pinned
- *   and CPU hotplug is not handled (a CPU that goes offline strands its
- *   coroutines until it returns).  Work stealing is not implemented.
+ * - Schedulers exist for the CPUs online at load time; CPU hotplug is not
+ *   handled (a CPU that goes offline strands its coroutines until it
+ *   returns).
+ * - Work stealing, first cut: only movable coroutines move (user space's
+ *   GO3S_CREATE_CPU_ANY without a mask); kernel spawns and masks pin.  A
+ *   CPU steals only when its own queue runs dry in a pass: idle CPUs are
+ *   not woken to steal (no spinning-thief rule yet), so work spreads to
+ *   CPUs that have work of their own or get kicked.
  * - Backtraces: the kernel's unwinders stop at a coroutine stack, so a WARN()
  *   or dump_stack() inside a coroutine prints no frames of it.  go3s prints
  *   its own scan of the coroutine's stack with every warning of its own
