@@ -1098,7 +1098,7 @@ static void go3s_test_trace_complete(struct kunit *test)
 
 #define GO3S_T_STEAL_MOVABLE	2000
 #define GO3S_T_STEAL_YIELDS	100
-#define GO3S_T_STEAL_PINNED	8	/* per other CPU */
+#define GO3S_T_STEAL_PINNED	2	/* pacers per other CPU */
 
 struct go3s_t_steal_co {
 	struct go3s_t_steal *st;
@@ -1109,6 +1109,7 @@ struct go3s_t_steal_co {
 };
 
 struct go3s_t_steal {
+	atomic_t movable_done;		/* movable bodies returned */
 	atomic_t twice;			/* seen running on two CPUs at once */
 	atomic_t wrong_cpu;		/* ran where ->cpu does not say */
 	atomic_t moved_pinned;		/* a pinned one ran off its CPU */
@@ -1135,13 +1136,27 @@ static int go3s_t_steal_body(void *arg)
 {
 	struct go3s_t_steal_co *c = arg;
 	struct go3s_co *self = go3s_current();
-	int i, n = c->pin >= 0 ? GO3S_T_STEAL_YIELDS / 4 : GO3S_T_STEAL_YIELDS;
+	int i;
 
 	go3s_t_steal_check(c, self);
-	for (i = 0; i < n; i++) {
-		if (go3s_yield())
-			return -1;
-		go3s_t_steal_check(c, self);
+	if (c->pin >= 0) {
+		/*
+		 * A pacer: its CPU's loop runs dry after every sleep and
+		 * steals (idle CPUs are not woken to steal yet).
+		 */
+		while (atomic_read(&c->st->movable_done) <
+		       GO3S_T_STEAL_MOVABLE) {
+			if (go3s_sleep(200 * NSEC_PER_USEC) == -ECANCELED)
+				return -1;
+			go3s_t_steal_check(c, self);
+		}
+	} else {
+		for (i = 0; i < GO3S_T_STEAL_YIELDS; i++) {
+			if (go3s_yield())
+				return -1;
+			go3s_t_steal_check(c, self);
+		}
+		atomic_inc(&c->st->movable_done);
 	}
 	atomic_inc(&c->done);
 	return 11;
@@ -1149,10 +1164,11 @@ static int go3s_t_steal_body(void *arg)
 
 /*
  * Thousands of movable coroutines all start on one CPU, beside a few
- * pinned ones on every other CPU: once the others have run their own
- * work, their loops find nothing and steal.  Every coroutine completes
- * exactly once, never runs on two CPUs at once, runs where its ->cpu
- * says, and the pinned ones never leave their CPU.
+ * pinned pacers on every other CPU that sleep until the movable ones are
+ * done: each time a pacer sleeps, its CPU's loop finds nothing and
+ * steals.  Every coroutine completes exactly once, never runs on two CPUs
+ * at once, runs where its ->cpu says, and the pinned ones never leave
+ * their CPU.
  */
 static void go3s_test_steal(struct kunit *test)
 {
