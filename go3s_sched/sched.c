@@ -38,9 +38,13 @@
  *   through the run queue's remote list: llist_add() in
  *   go3s_runq_push_remote() pairs with llist_del_all() in go3s_runq_pop()
  *   (both fully ordered); see runq.c for the rest.
- * - A coroutine's saved stack pointer is written and read on its own CPU,
- *   except when it moves off a parked CPU: the park's release of ->ready
- *   orders its last switch-out before the mover's acquire.
+ * - Moving a coroutine: its saved stack pointer is written by go3s_switch()
+ *   on the CPU it leaves, then ->on_cpu is cleared with
+ *   smp_store_release() (go3s_co_off_cpu() in the loop,
+ *   go3s_co_finish_switch() after a direct yield); the CPU that pops it
+ *   waits for that with smp_cond_load_acquire() (go3s_co_wait_off_cpu())
+ *   before it reads anything of it or switches to it.
+ *   A coroutine moved off a parked CPU is popped the same way.
  * - Finish: smp_store_release() of co->done pairs with smp_load_acquire() in
  *   go3s_join().
  *
@@ -48,7 +52,13 @@
  *
  * - CPU hotplug and the usable set park a CPU's scheduler (see
  *   go3s_sched_park()): movable coroutines move, pinned ones wait for the
- *   CPU.  Work stealing is not implemented.
+ *   CPU.
+ * - Work stealing, first cut: only movable coroutines move (kernel spawns
+ *   on GO3S_CPU_ANY, user space's GO3S_CREATE_CPU_ANY without a mask); a
+ *   CPU or a mask pins.  A
+ *   CPU steals only when its own queue runs dry in a pass: idle CPUs are
+ *   not woken to steal (no spinning-thief rule yet), so work spreads to
+ *   CPUs that have work of their own or get kicked.
  * - Backtraces: the kernel's unwinders stop at a coroutine stack, so a WARN()
  *   or dump_stack() inside a coroutine prints no frames of it.  go3s prints
  *   its own scan of the coroutine's stack with every warning of its own
@@ -63,6 +73,7 @@
 #include <linux/cpuhotplug.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -79,6 +90,7 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_spawn);
 EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_switch);
 EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_wake);
 EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_complete);
+EXPORT_TRACEPOINT_SYMBOL_GPL(go3s_steal);
 
 DEFINE_PER_CPU_ALIGNED(struct go3s_sched, go3s_scheds);
 
@@ -245,6 +257,50 @@ static void go3s_sched_kick_ipi(void *info)
 		go3s_bh_schedule(&s->bh);
 }
 
+/*
+ * @co, switched out for good on this CPU (its ->sp saved, the loop done
+ * with it), may now run elsewhere.  Release: its ->sp and every field the
+ * loop or the coroutine wrote before.  Partner: smp_cond_load_acquire() in
+ * go3s_co_wait_off_cpu().  A movable coroutine may be on a ring already
+ * (it yielded with go3s_runq_yield() before switching out, or handed
+ * over): after this store, touch nothing of it.
+ */
+static __always_inline void go3s_co_off_cpu(struct go3s_co *co)
+{
+	/* Partner: smp_cond_load_acquire() in go3s_co_wait_off_cpu(). */
+	smp_store_release(&co->on_cpu, 0);
+}
+
+/*
+ * Before running @co, popped from this CPU's run queue: a movable one may
+ * have been taken from a ring while its old CPU was still switching it out
+ * (a yield queues itself before go3s_switch() saves its stack pointer).
+ * Wait until it is off that CPU, as try_to_wake_up() waits on p->on_cpu;
+ * acquire, partner: go3s_co_off_cpu() after the loop's switch back in
+ * go3s_sched_run_one(), or go3s_co_finish_switch() after a direct yield.
+ * The wait is short and cannot be circular: a CPU that waits here either
+ * is in its loop (nothing of its own is switching out) or yields directly
+ * to a coroutine from its own ring, and a coroutine switching out on
+ * another CPU reaches our ring only by a steal in our loop, before the
+ * coroutine we are switching out started to run.
+ *
+ * Then the coroutine belongs to this CPU: wakers queue it here from now
+ * on.  Only the CPU that popped it writes ->cpu, and a waker reads it only
+ * after the coroutine suspends here (the fully ordered state transitions
+ * order the two).  Entries moved by a steal keep their old ->cpu while
+ * they wait in our ring (a status snapshot may show it): no waker can
+ * queue an ACTIVE coroutine.
+ */
+static __always_inline void go3s_co_wait_off_cpu(struct go3s_sched *s,
+						 struct go3s_co *co)
+{
+	if (!READ_ONCE(co->movable))
+		return;
+	smp_cond_load_acquire(&co->on_cpu, !VAL);
+	if (co->cpu != s->cpu)
+		WRITE_ONCE(co->cpu, s->cpu);
+}
+
 /* The canary at the far end of @co's stack is gone: fail it, touch nothing. */
 static void go3s_co_fail(struct go3s_sched *s, struct go3s_co *co)
 {
@@ -258,6 +314,7 @@ static void go3s_co_fail(struct go3s_sched *s, struct go3s_co *co)
 	go3s_co_report(co, co->sp, entries, ARRAY_SIZE(entries),
 		       "stack canary overrun (coroutine failed)");
 	if (co->reason == GO3S_SWITCH_EXIT) {
+		go3s_co_off_cpu(co);
 		go3s_co_finish(s, co);
 		return;
 	}
@@ -270,8 +327,11 @@ static void go3s_co_fail(struct go3s_sched *s, struct go3s_co *co)
 	 */
 	if (co->reason == GO3S_SWITCH_HANDOVER ||
 	    (co->reason == GO3S_SWITCH_SUSPEND &&
-	     !(!ret && (old & GO3S_CO_STATE_MASK) == GO3S_STATE_SUSPENDED)))
+	     !(!ret && (old & GO3S_CO_STATE_MASK) == GO3S_STATE_SUSPENDED))) {
+		go3s_co_off_cpu(co);
 		return;
+	}
+	go3s_co_off_cpu(co);
 	go3s_co_finish(s, co);
 }
 
@@ -302,8 +362,10 @@ static void go3s_sched_account(struct go3s_sched *s, struct go3s_co *co,
 	u64 d = go3s_clock_delta(s->cur_t0, now);
 
 	s->cur = NULL;
-	/* Read by any CPU (status); only this one writes them. */
-	WRITE_ONCE(co->on_cpu, false);
+	/*
+	 * Read by any CPU (status); only the CPU running it writes them.
+	 * ->on_cpu stays set: see go3s_co_off_cpu().
+	 */
 	WRITE_ONCE(co->switches, co->switches + 1);
 	WRITE_ONCE(co->run_ns, co->run_ns + d);
 	s->stats.switches++;
@@ -337,6 +399,9 @@ static bool go3s_sched_budget_left(struct go3s_sched *s, u64 now)
 static struct go3s_co *go3s_sched_run_one(struct go3s_sched *s,
 					  struct go3s_co *co, u64 *now)
 {
+	enum go3s_switch_reason reason;
+
+	go3s_co_wait_off_cpu(s, co);
 	if (co->failed || (!co->started &&
 			   go3s_co_state(co) == GO3S_STATE_CANCELLED)) {
 		go3s_co_finish(s, co);
@@ -360,7 +425,13 @@ static struct go3s_co *go3s_sched_run_one(struct go3s_sched *s,
 		go3s_co_fail(s, co);
 		return NULL;
 	}
-	switch (co->reason) {
+	/*
+	 * go3s_switch() has saved its stack pointer: it is off this CPU.  A
+	 * handed-over one is on a ring and may run elsewhere from here on.
+	 */
+	reason = co->reason;
+	go3s_co_off_cpu(co);
+	switch (reason) {
 	case GO3S_SWITCH_YIELD:
 		return co;
 	case GO3S_SWITCH_SUSPEND:
@@ -372,6 +443,48 @@ static struct go3s_co *go3s_sched_run_one(struct go3s_sched *s,
 	case GO3S_SWITCH_HANDOVER:
 		/* Requeued already; s->next runs next. */
 		break;
+	}
+	return NULL;
+}
+
+/* Passes over the other CPUs a CPU that ran dry makes looking for work. */
+#define GO3S_STEAL_PASSES	2
+
+/*
+ * Take half of the movable coroutines of one other CPU: victims are the
+ * online CPUs whose scheduler is ready, from a random one on, the CPUs of
+ * our NUMA node in the first pass, all of them in the others.  Returns the
+ * coroutine to run, the others moved now wait in our ring; NULL if nothing
+ * was found.  A victim's ->ready is read in our pass, which runs with
+ * bottom halves disabled: an RCU read-side section, so a victim's run
+ * queue is not destroyed under us (partner: synchronize_rcu() after
+ * clearing ->ready in go3s_sched_park() and go3s_sched_quiesce()).
+ */
+static struct go3s_co *go3s_sched_steal(struct go3s_sched *s)
+{
+	const struct cpumask *node = cpumask_of_node(cpu_to_node(s->cpu));
+	unsigned int pass, nr, start;
+	struct go3s_sched *v;
+	struct go3s_co *co;
+	int cpu;
+
+	if (num_online_cpus() < 2)
+		return NULL;
+	start = get_random_u32_below(nr_cpu_ids);
+	for (pass = 0; pass < GO3S_STEAL_PASSES; pass++) {
+		for_each_cpu_wrap(cpu, cpu_online_mask, start) {
+			if (cpu == s->cpu ||
+			    (!pass && !cpumask_test_cpu(cpu, node)))
+				continue;
+			v = per_cpu_ptr(&go3s_scheds, cpu);
+			if (!READ_ONCE(v->ready) || go3s_runq_empty(&v->rq))
+				continue;
+			co = go3s_runq_steal(&s->rq, &v->rq, &nr);
+			if (co) {
+				trace_go3s_steal(co->id, cpu, s->cpu, nr);
+				return co;
+			}
+		}
 	}
 	return NULL;
 }
@@ -403,6 +516,13 @@ static bool go3s_sched_run(struct go3s_sched *s)
 			co = go3s_runq_pop(&s->rq);
 		}
 		yielded = NULL;
+		/*
+		 * Our queue is dry (or thieves took what a yield left): look
+		 * at the other CPUs before going idle.  Liveness never
+		 * depends on this: every CPU runs its own queue.
+		 */
+		if (!co)
+			co = go3s_sched_steal(s);
 		if (!co) {
 			atomic_set(&s->pending, 0);
 			/*
@@ -513,19 +633,39 @@ bool go3s_co_yield_direct(struct go3s_sched *s, struct go3s_co *co)
 	    go3s_clock_delta(s->pass_start, now) >= GO3S_BUDGET_NS)
 		return false;
 	next = go3s_runq_yield(&s->rq, co);
-	if (next != co && (!next->started || next->failed)) {
-		/* A first run or a finish: the loop's job. */
-		s->next = next;
+	if (!next) {
+		/*
+		 * Thieves took everything, @co included: it is on another
+		 * CPU's ring already.  The loop switches it out (clearing
+		 * ->on_cpu once its stack pointer is saved) and looks for
+		 * work.
+		 */
 		go3s_co_switch_out(s, co, GO3S_SWITCH_HANDOVER);
 		return true;
+	}
+	if (next != co) {
+		go3s_co_wait_off_cpu(s, next);
+		if (!next->started || next->failed) {
+			/* A first run or a finish: the loop's job. */
+			s->next = next;
+			go3s_co_switch_out(s, co, GO3S_SWITCH_HANDOVER);
+			return true;
+		}
 	}
 	go3s_sched_account(s, co, now);
 	go3s_sched_enter(s, next);
 	if (next == co)
 		return true;
 	go3s_canary_set(next->canary);
+	/*
+	 * @co may be on our ring, stealable, from go3s_runq_yield() on: its
+	 * ->on_cpu stays set until go3s_switch() has saved its stack
+	 * pointer.  @next clears it once resumed (go3s_co_finish_switch()).
+	 */
+	s->prev = co;
 	go3s_switch(&co->sp, &next->sp);
-	/* Resumed, by the loop or a yielding coroutine: it set the slot. */
+	/* Resumed, by the loop or a yielding coroutine, maybe elsewhere. */
+	go3s_co_finish_switch();
 	return true;
 }
 
@@ -536,13 +676,16 @@ bool go3s_co_yield_direct(struct go3s_sched *s, struct go3s_co *co)
  */
 void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st)
 {
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
 	/*
 	 * The owner CPU bumps these with plain stores on its hot path; a
 	 * snapshot from another CPU may be a little stale, and 64-bit loads
 	 * and stores of aligned words do not tear on x86_64 (the only
 	 * architecture go3s builds for).  Benign.
 	 */
-	data_race(*st = per_cpu_ptr(&go3s_scheds, cpu)->stats);
+	data_race(*st = s->stats);
+	st->steals = READ_ONCE(s->rq.steals);
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_sched_stats_read);
 

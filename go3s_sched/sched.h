@@ -92,7 +92,7 @@ struct go3s_co {
 	u8 reason;			/* own; enum go3s_switch_reason */
 	bool started;			/* own */
 	bool failed;			/* own */
-	u8 on_cpu;			/* own, WRITE_ONCE(); READ_ONCE() */
+	u8 on_cpu;			/* running or switching out (sched.c) */
 	u8 movable;			/* may change CPU, be stolen; WRITE_ONCE() off queues */
 	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
 	u16 all_cpu;			/* registry slot: set at spawn */
@@ -130,6 +130,8 @@ struct go3s_co {
  * @canary_failures: coroutines failed for a corrupted stack canary.
  * @co_ns: time spent in coroutine bodies.
  * @sched_ns: time spent in run-loop passes, bodies included.
+ * @steals: coroutines this CPU took from other CPUs' run queues (filled
+ *	in by go3s_sched_stats_read() from &go3s_runq.steals).
  */
 struct go3s_sched_stats {
 	u64 switches;
@@ -140,6 +142,7 @@ struct go3s_sched_stats {
 	u64 canary_failures;
 	u64 co_ns;
 	u64 sched_ns;
+	u64 steals;
 };
 
 /*
@@ -199,6 +202,7 @@ struct go3s_sched {
 	unsigned long sp;		/* run loop's stack pointer */
 	struct go3s_co *cur;
 	struct go3s_co *next;		/* popped by a yield for the loop */
+	struct go3s_co *prev;		/* yielded directly, still on_cpu */
 	u64 cur_t0;			/* clock when cur was switched in */
 	u64 pass_start;			/* clock when this pass started */
 	unsigned int pass_n;		/* switches in this pass */
@@ -227,6 +231,27 @@ DECLARE_PER_CPU_ALIGNED(struct go3s_sched, go3s_scheds);
 void go3s_switch(unsigned long *save_sp, unsigned long *load_sp);
 void go3s_co_entry(void);
 
+/*
+ * A switched-out coroutine resumes here, on whatever CPU now runs it.  If
+ * the coroutine before it yielded to it directly (go3s_co_yield_direct()),
+ * that one's stack pointer is saved now: it is off this CPU.
+ *
+ * Release: the yielder's saved ->sp and everything it wrote before its
+ * switch, before ->on_cpu reads 0.  Partner: smp_cond_load_acquire() in
+ * go3s_co_wait_off_cpu(), on the CPU that stole it.
+ */
+static __always_inline void go3s_co_finish_switch(void)
+{
+	struct go3s_sched *s = this_cpu_ptr(&go3s_scheds);
+	struct go3s_co *prev = s->prev;
+
+	if (prev) {
+		s->prev = NULL;
+		/* Partner: smp_cond_load_acquire(), go3s_co_wait_off_cpu(). */
+		smp_store_release(&prev->on_cpu, 0);
+	}
+}
+
 /* Switch from the running coroutine @co back to @s's run loop. */
 static __always_inline void go3s_co_switch_out(struct go3s_sched *s,
 					       struct go3s_co *co,
@@ -234,6 +259,8 @@ static __always_inline void go3s_co_switch_out(struct go3s_sched *s,
 {
 	co->reason = reason;
 	go3s_switch(&co->sp, &s->sp);
+	/* Resumed, by the loop or by a coroutine's direct yield. */
+	go3s_co_finish_switch();
 }
 
 /* unwind_64.c */

@@ -1094,6 +1094,147 @@ static void go3s_test_trace_complete(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&t.hits), 1);
 }
 
+/* work stealing */
+
+#define GO3S_T_STEAL_MOVABLE	2000
+#define GO3S_T_STEAL_YIELDS	100
+#define GO3S_T_STEAL_PINNED	2	/* pacers per other CPU */
+
+struct go3s_t_steal_co {
+	struct go3s_t_steal *st;
+	atomic_t running;		/* bodies of this coroutine running */
+	atomic_t done;			/* times its body returned */
+	unsigned long cpus;		/* CPUs it ran on (below BITS_PER_LONG) */
+	int pin;			/* the CPU of a pinned one, or -1 */
+};
+
+struct go3s_t_steal {
+	atomic_t movable_done;		/* movable bodies returned */
+	atomic_t twice;			/* seen running on two CPUs at once */
+	atomic_t wrong_cpu;		/* ran where ->cpu does not say */
+	atomic_t moved_pinned;		/* a pinned one ran off its CPU */
+};
+
+/* Check where it runs, once per stretch between two yields. */
+static void go3s_t_steal_check(struct go3s_t_steal_co *c,
+			       struct go3s_co *self)
+{
+	int cpu = raw_smp_processor_id();
+
+	if (atomic_inc_return(&c->running) != 1)
+		atomic_inc(&c->st->twice);
+	if (READ_ONCE(self->cpu) != cpu || !go3s_on_cpu(self))
+		atomic_inc(&c->st->wrong_cpu);
+	if (c->pin >= 0 && cpu != c->pin)
+		atomic_inc(&c->st->moved_pinned);
+	if (cpu < BITS_PER_LONG)
+		c->cpus |= BIT(cpu);
+	atomic_dec(&c->running);
+}
+
+static int go3s_t_steal_body(void *arg)
+{
+	struct go3s_t_steal_co *c = arg;
+	struct go3s_co *self = go3s_current();
+	int i;
+
+	go3s_t_steal_check(c, self);
+	if (c->pin >= 0) {
+		/*
+		 * A pacer: its CPU's loop runs dry after every sleep and
+		 * steals (idle CPUs are not woken to steal yet).
+		 */
+		while (atomic_read(&c->st->movable_done) <
+		       GO3S_T_STEAL_MOVABLE) {
+			if (go3s_sleep(200 * NSEC_PER_USEC) == -ECANCELED)
+				return -1;
+			go3s_t_steal_check(c, self);
+		}
+	} else {
+		for (i = 0; i < GO3S_T_STEAL_YIELDS; i++) {
+			if (go3s_yield())
+				return -1;
+			go3s_t_steal_check(c, self);
+		}
+		atomic_inc(&c->st->movable_done);
+	}
+	atomic_inc(&c->done);
+	return 11;
+}
+
+/*
+ * Thousands of movable coroutines all start on one CPU, beside a few
+ * pinned pacers on every other CPU that sleep until the movable ones are
+ * done: each time a pacer sleeps, its CPU's loop finds nothing and
+ * steals.  Every coroutine completes exactly once, never runs on two CPUs
+ * at once, runs where its ->cpu says, and the pinned ones never leave
+ * their CPU.
+ */
+static void go3s_test_steal(struct kunit *test)
+{
+	unsigned int nr_other = num_online_cpus() - 1, nr, i, n = 0;
+	u64 steals_before = 0, steals_after = 0;
+	struct go3s_sched_stats stats;
+	struct go3s_t_steal_co *c;
+	unsigned long seen = 0;
+	struct go3s_t_steal *st;
+	struct go3s_co **co;
+	int cpu, c0;
+
+	if (!nr_other)
+		kunit_skip(test, "needs two CPUs");
+	c0 = cpumask_first(cpu_online_mask);
+	nr = GO3S_T_STEAL_MOVABLE + GO3S_T_STEAL_PINNED * nr_other;
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	c = kunit_kcalloc(test, nr, sizeof(*c), GFP_KERNEL);
+	co = kunit_kcalloc(test, nr, sizeof(*co), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, co);
+	for_each_online_cpu(cpu) {
+		go3s_sched_stats_read(cpu, &stats);
+		steals_before += stats.steals;
+	}
+	for (i = 0; i < nr; i++) {
+		c[i].st = st;
+		c[i].pin = -1;
+		if (i >= GO3S_T_STEAL_MOVABLE) {
+			do
+				cpu = go3s_test_cpu(n++);
+			while (cpu == c0);
+			c[i].pin = cpu;
+		}
+		co[i] = go3s_test_spawn(test, go3s_t_steal_body, &c[i],
+					c[i].pin >= 0 ? c[i].pin : c0,
+					GO3S_SPAWN_SUSPENDED);
+		/* CREATED: nothing of it is queued yet. */
+		if (c[i].pin < 0)
+			WRITE_ONCE(co[i]->movable, 1);
+	}
+	/* The pinned ones first, so that their CPUs run dry early. */
+	for (i = nr; i-- > 0;)
+		KUNIT_EXPECT_EQ(test, go3s_resume(co[i]), 0);
+	for (i = 0; i < nr; i++) {
+		if (c[i].pin >= 0)
+			KUNIT_EXPECT_EQ(test, READ_ONCE(co[i]->cpu), c[i].pin);
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co[i]), 11);
+		KUNIT_EXPECT_EQ(test, atomic_read(&c[i].done), 1);
+		if (c[i].pin < 0)
+			seen |= c[i].cpus;
+	}
+	for_each_online_cpu(cpu) {
+		go3s_sched_stats_read(cpu, &stats);
+		steals_after += stats.steals;
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->twice), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->wrong_cpu), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->moved_pinned), 0);
+	KUNIT_EXPECT_GT(test, steals_after, steals_before);
+	KUNIT_EXPECT_GT(test, (int)hweight_long(seen), 1);
+	kunit_info(test, "steals %llu, movable ones ran on %d CPUs\n",
+		   steals_after - steals_before, (int)hweight_long(seen));
+}
+
 static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_spawn_yield_complete),
 	KUNIT_CASE_SLOW(go3s_test_suspend_resume_race),
@@ -1110,6 +1251,7 @@ static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_trace_complete),
 	KUNIT_CASE(go3s_test_cancel_all_live),
 	KUNIT_CASE(go3s_test_stop_kick_race),
+	KUNIT_CASE_SLOW(go3s_test_steal),
 	{}
 };
 

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * go3s tracepoints (§7): spawn, switch, wake, complete.  Work stealing does
- * not exist yet, so there is no steal event.  Each event carries the
- * coroutine's id (go3s_id()) and its CPU.
+ * go3s tracepoints (§7): spawn, switch, wake, complete, steal.  Each event
+ * carries the coroutine's id (go3s_id()) and its CPU.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM go3s
@@ -48,6 +47,24 @@ TRACE_EVENT(go3s_complete,
 			   __entry->result = result;),
 	    TP_printk("id=%llu cpu=%d result=%d", __entry->id, __entry->cpu,
 		      __entry->result));
+
+/*
+ * A CPU that ran dry took @nr coroutines from @from's run queue; @id is
+ * the one it runs first, the others wait in its own.
+ */
+TRACE_EVENT(go3s_steal,
+	    TP_PROTO(u64 id, int from, int cpu, unsigned int nr),
+	    TP_ARGS(id, from, cpu, nr),
+	    TP_STRUCT__entry(__field(u64, id)
+			     __field(int, from)
+			     __field(int, cpu)
+			     __field(unsigned int, nr)),
+	    TP_fast_assign(__entry->id = id;
+			   __entry->from = from;
+			   __entry->cpu = cpu;
+			   __entry->nr = nr;),
+	    TP_printk("id=%llu from=%d cpu=%d nr=%u", __entry->id,
+		      __entry->from, __entry->cpu, __entry->nr));
 
 #endif /* _GO3S_TRACE_H */
 
