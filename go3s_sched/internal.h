@@ -17,6 +17,7 @@ extern unsigned int go3s_max_coroutines;
 extern unsigned int go3s_max_session_coroutines;
 extern unsigned long go3s_max_stack_bytes;
 extern unsigned long go3s_max_session_stack_bytes;
+extern bool go3s_steal_enabled;
 
 #define GO3S_STACK_DEFAULT	(16 * 1024)
 #define GO3S_STACK_MIN		(8 * 1024)

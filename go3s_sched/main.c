@@ -87,6 +87,11 @@ module_param_cb(cpus, &go3s_cpus_ops, NULL, 0644);
 MODULE_PARM_DESC(cpus,
 		 "CPUs that run coroutines, a CPU list (default: all possible)");
 
+bool go3s_steal_enabled = true;
+module_param_named(steal, go3s_steal_enabled, bool, 0644);
+MODULE_PARM_DESC(steal,
+		 "CPUs that run dry take movable coroutines from others (default: on)");
+
 static int go3s_params_check(void)
 {
 	if (!go3s_max_coroutines || !go3s_max_session_coroutines ||

@@ -468,7 +468,8 @@ static struct go3s_co *go3s_sched_steal(struct go3s_sched *s)
 	struct go3s_co *co;
 	int cpu;
 
-	if (num_online_cpus() < 2)
+	/* The "steal" parameter: a hint, read once per pass. */
+	if (!READ_ONCE(go3s_steal_enabled) || num_online_cpus() < 2)
 		return NULL;
 	start = get_random_u32_below(nr_cpu_ids);
 	for (pass = 0; pass < GO3S_STEAL_PASSES; pass++) {
