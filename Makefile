@@ -44,7 +44,7 @@ help:
 	@echo 'go3s targets:'
 	@echo '  make              build go3s.ko for KDIR (default: running kernel, else Debian 6.1)'
 	@echo '  make demo         boot a VM, load go3s, show what it reports'
-	@echo '  make bench        the microbenchmark, one VM boot per kernel'
+	@echo '  make bench        benchmarks vs kthreads and Go (Documentation/benchmarks.rst)'
 	@echo '  make check        every build, static check and test; ends "N passed, N failed"'
 	@echo '  make vm K=kasan|kcsan|deb61 [T=prog]  make check with one VM run (and one selftest)'
 	@echo '  make deps         install the Debian packages go3s needs (idempotent)'

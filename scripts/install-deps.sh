@@ -13,6 +13,7 @@ PKGS=(
 	qemu-system-x86 busybox-static dkms
 	clang-14 libclang-rt-14-dev
 	spin
+	golang-go
 )
 
 missing=()

@@ -8,7 +8,8 @@
 # initramfs, runs PLAN (scripts/guest/plan.sh) and saves the whole console
 # to LOG.  The VM is killed after TIMEOUT_S seconds.  The log is then judged
 # by vm-results.py, which appends one PASS/FAIL line per result to RESULTS.
-# Exit status: 0 when every result passed.
+# Exit status: 0 when every result passed.  GO3S_VM_QEMU adds QEMU options
+# (word-split), e.g. "-icount shift=0,sleep=off" with -c 1 for bench.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -50,11 +51,12 @@ append="$append hung_task_panic=0 kmemleak=on printk.time=1 loglevel=7"
 echo "vm[$label]: $(basename "$kernel") plan=$plan cpus=$cpus mem=${mem}M accel=$accel, log $log" >&2
 start=$(date +%s)
 set +e
+# shellcheck disable=SC2086 # GO3S_VM_QEMU is a list of options
 timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-machine q35,accel=$accel -cpu max -smp "$cpus" -m "$mem" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-display none -monitor none -serial "file:$log" \
-	-no-reboot </dev/null
+	-no-reboot ${GO3S_VM_QEMU:-} </dev/null
 qrc=$?
 set -e
 echo "vm[$label]: exited with $qrc after $(($(date +%s) - start)) s" >&2

@@ -163,10 +163,18 @@ demo_cmd() {
 	"$@"
 }
 
+# The Go peer of the channel ping-pong rows, when the initramfs has it.
+bench_go() {
+	for p in 1 4; do
+		$M/pingpong -procs $p -n 50000 || return 1
+	done
+}
+
 run_bench() {
 	f=/sys/kernel/debug/go3s/bench
 	[ -e $f ] || return 1
 	block bench go3s cat $f
+	[ -x $M/pingpong ] && block bench go bench_go
 }
 
 run_plan_bench() {
