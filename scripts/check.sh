@@ -129,11 +129,13 @@ run_vms() {
 		# kernel, where a missing barrier is most likely to show, and a
 		# fiftieth of them under KASAN.  The tests that fill a session
 		# to its limits meet smaller ones there (a quarter of the
-		# coroutines, half the bytes: KASAN doubles stacks); the stock
+		# coroutines, half the bytes: KASAN doubles stacks), and go3s
+		# is loaded and unloaded 5 times instead of 20; the stock
 		# kernel checks the defaults.
 		append= kprogs=$progs
 		small="go3s.max_session_coroutines=4096"
 		small="$small go3s.max_session_stack_bytes=$((128 << 20))"
+		small="$small GO3S_RELOADS=5"
 		case $k in
 		deb61) append=go3s.bench=1 ;;
 		kasan) append="GO3S_SCALE=30 go3s_kunit.lone_sleeper_rounds=20000 $small" ;;

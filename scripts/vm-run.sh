@@ -58,7 +58,9 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 qrc=$?
 set -e
 # CPU time of QEMU (the shell's children): how busy the host was kept.
-cpu=$(times | sed -n 2p)
+times >"$log.times"
+cpu=$(sed -n 2p "$log.times")
+rm -f "$log.times"
 echo "vm[$label]: exited with $qrc after $(($(date +%s) - start)) s, CPU $cpu" >&2
 [ "$qrc" -eq 124 ] && echo "GO3S-HOST: timeout after $timeout s" >>"$log"
 

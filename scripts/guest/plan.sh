@@ -67,9 +67,10 @@ load_go3s() {
 	insmod $M/go3s.ko $(go3s_cmdline_params) "$@" && test -c /dev/go3s
 }
 
+# Load and unload GO3S_RELOADS times (20 unless the command line says).
 reload_loop() {
 	i=0
-	while [ $i -lt 20 ]; do
+	while [ $i -lt "${GO3S_RELOADS:-20}" ]; do
 		# shellcheck disable=SC2046
 		insmod $M/go3s.ko $(go3s_cmdline_params) || return 1
 		test -c /dev/go3s || return 1
@@ -162,7 +163,7 @@ run_plan_check() {
 	[ -n "$GO3S_BENCH" ] && run_bench
 	step unload rmmod go3s
 	step kcsan-stop kcsan_stop
-	step reload-20x reload_loop
+	step reload-loop reload_loop
 	step kmemleak kmemleak_clean
 }
 
