@@ -59,7 +59,11 @@ timeout --foreground -k 10 "$timeout" qemu-system-x86_64 \
 	-no-reboot ${GO3S_VM_QEMU:-} </dev/null
 qrc=$?
 set -e
-echo "vm[$label]: exited with $qrc after $(($(date +%s) - start)) s" >&2
+# CPU time of QEMU (the shell's children): how busy the host was kept.
+times >"$log.times"
+cpu=$(sed -n 2p "$log.times")
+rm -f "$log.times"
+echo "vm[$label]: exited with $qrc after $(($(date +%s) - start)) s, CPU $cpu" >&2
 [ "$qrc" -eq 124 ] && echo "GO3S-HOST: timeout after $timeout s" >>"$log"
 
 python3 "$here/vm-results.py" --ksrc "$ksrc" --label "$label" "$log" >>"$results"
