@@ -659,3 +659,30 @@ bool go3s_runq_empty(struct go3s_runq *rq)
 	return !go3s_runq_len(rq);
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_runq_empty);
+
+/**
+ * go3s_runq_stealable() - would a thief find anything here?
+ * @rq: the run queue
+ *
+ * Exact for the owner; from another CPU a snapshot, which may see a
+ * coroutine a consumer is taking (never an empty ring as full: see
+ * go3s_runq_level_empty()).  The remote list does not count: its entries
+ * reach the ring only when the owner takes them, and may be pinned.
+ *
+ * Return: true if a level's ring or overflow holds a coroutine.
+ */
+bool go3s_runq_stealable(struct go3s_runq *rq)
+{
+	int i;
+
+	for (i = 0; i < GO3S_NR_PRIO; i++) {
+		struct go3s_runq_level *l = &rq->level[i];
+
+		/* Acquire: the tail after the head, as in level_empty. */
+		if (smp_load_acquire(&l->head) != READ_ONCE(l->tail) ||
+		    READ_ONCE(l->nr_overflow))
+			return true;
+	}
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_runq_stealable);

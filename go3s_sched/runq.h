@@ -99,6 +99,7 @@ struct go3s_co *go3s_runq_yield(struct go3s_runq *rq, struct go3s_co *co);
 struct go3s_co *go3s_runq_steal(struct go3s_runq *dst,
 				struct go3s_runq *victim, unsigned int *nr);
 bool go3s_runq_empty(struct go3s_runq *rq);
+bool go3s_runq_stealable(struct go3s_runq *rq);
 unsigned int go3s_runq_len(struct go3s_runq *rq);
 
 #endif /* _GO3S_RUNQ_H */

@@ -19,8 +19,46 @@
  * the CPU's go3s/N thread takes over (as ksoftirqd does for softirqs), and
  * runs passes with bottom halves disabled, rescheduling between them, until
  * the queue drains.  Bottom halves being disabled in both places, one CPU
- * never runs two loops at once.  An idle CPU has no timer and no thread
- * running for go3s.
+ * never runs two loops at once.  A loop whose own queue is dry steals from
+ * the other CPUs (go3s_sched_steal()); a loop that leaves stealable work
+ * in its ring may wake one idle CPU to steal it (DOC: idle wake-ups).  An
+ * idle CPU has no timer and no thread running for go3s.
+ *
+ * DOC: idle wake-ups
+ *
+ * Go's spinning-M rule (runtime/proc.go: wakep(), resetspinning(),
+ * findRunnable()), with a CPU for an M and P.  A CPU whose pass ends with
+ * nothing to run is idle (s->idle GO3S_IDLE_YES, counted in nr_idle).
+ * Whenever a loop is about to run a coroutine and its own ring or
+ * overflow still holds movable ones (go3s_sched_spread(): an owner-only
+ * look, the only cost when there is nothing to steal), and no thief is
+ * looking (nr_spinning == 0) and some CPU is idle, it takes the one thief
+ * count with a compare-and-swap from 0 to 1, claims one idle CPU (same
+ * NUMA node first; a compare-and-swap of its state to GO3S_IDLE_CLAIMED)
+ * and kicks it.  Pinned coroutines, run-next and the remote list wake
+ * nobody: no thief could take them.
+ *
+ * The claimed CPU's next pass makes it the thief (s->spinning): it runs
+ * its own queue if it has one, else steals.  Either way, once it has a
+ * coroutine to run it drops the count, and if its own ring now holds
+ * stolen work it may wake the next idle CPU by the same rule: the load
+ * spreads one CPU at a time, with never more than one thief looking (no
+ * thundering herd).  A thief that finds nothing goes idle like any CPU.
+ *
+ * Going idle (go3s_sched_idle()) is Go's "delicate dance": become
+ * claimable and drop the thief count first, then, after a full barrier,
+ * look again at our own queue, at a claim that came meanwhile, and at
+ * every other CPU's rings (go3s_sched_work_elsewhere()); work seen there
+ * sends the loop back to steal, at most GO3S_STEAL_PASSES times a pass.
+ * A busy CPU publishes its ring, then (full barrier) reads the counts:
+ * so either the CPU going idle sees the work or the busy CPU sees the
+ * idle CPU and the free thief count.
+ *
+ * The "steal" parameter off means no idle wake-ups.  A parked CPU is
+ * never claimed (->ready is checked inside the run loop's RCU-sched
+ * section, and park takes back a claim that landed), and parking takes it
+ * off the idle count.  No polling and no timer: a CPU is woken only by a
+ * kick.
  *
  * DOC: ordering
  *
@@ -47,18 +85,33 @@
  *   A coroutine moved off a parked CPU is popped the same way.
  * - Finish: smp_store_release() of co->done pairs with smp_load_acquire() in
  *   go3s_join().
+ * - Idle wake-ups: a CPU going idle stores its state, the idle count and
+ *   the thief count, then issues smp_mb() (the one after clearing pending)
+ *   and reads the rings; a busy CPU stores its ring tail, issues smp_mb()
+ *   in go3s_sched_wake_thief() and reads the counts and states: store
+ *   buffering, one side sees the other.  A claim is a fully ordered
+ *   compare-and-swap of the state followed by the kick's atomic_xchg() of
+ *   pending; the claimed CPU clears pending, issues smp_mb() and reads its
+ *   state: either the kick finds pending clear and raises a pass, or the
+ *   CPU sees the claim and stays up.
  *
  * DOC: limits
  *
  * - CPU hotplug and the usable set park a CPU's scheduler (see
  *   go3s_sched_park()): movable coroutines move, pinned ones wait for the
  *   CPU.
- * - Work stealing, first cut: only movable coroutines move (kernel spawns
- *   on GO3S_CPU_ANY, user space's GO3S_CREATE_CPU_ANY without a mask); a
- *   CPU or a mask pins.  A
- *   CPU steals only when its own queue runs dry in a pass: idle CPUs are
- *   not woken to steal (no spinning-thief rule yet), so work spreads to
- *   CPUs that have work of their own or get kicked.
+ * - Work stealing: only movable coroutines move (kernel spawns on
+ *   GO3S_CPU_ANY, user space's GO3S_CREATE_CPU_ANY without a mask); a CPU
+ *   or a mask pins.  A thief takes half of one victim's ring (at most
+ *   GO3S_RUNQ_RING / 2), or of its overflow only once the ring is empty,
+ *   so a CPU with a long overflow keeps most of it for a while.
+ * - Idle wake-ups: a busy CPU checks for idle CPUs only when it picks a
+ *   coroutine; work it queues while one coroutine runs for long waits for
+ *   its next pick.  While a thief is looking, busy CPUs wake nobody (as in
+ *   Go): if that thief steals elsewhere, work left on a busy CPU waits for
+ *   that CPU's next pick.  The check costs a full barrier per pick while
+ *   the CPU's ring holds stealable work.  Going idle reads every other
+ *   CPU's rings once more (linear in the CPUs).
  * - Backtraces: the kernel's unwinders stop at a coroutine stack, so a WARN()
  *   or dump_stack() inside a coroutine prints no frames of it.  go3s prints
  *   its own scan of the coroutine's stack with every warning of its own
@@ -491,6 +544,205 @@ static struct go3s_co *go3s_sched_steal(struct go3s_sched *s)
 }
 
 /*
+ * Idle wake-ups (see "DOC: idle wake-ups").  s->idle (enum go3s_idle)
+ * says whether a CPU may be woken to steal.  Two counts let a busy CPU
+ * skip the search: CPUs in GO3S_IDLE_YES, and thieves (claimed, or
+ * spinning in their pass), which the rule keeps at 0 or 1.
+ */
+static atomic_t go3s_nr_idle = ATOMIC_INIT(0);
+static atomic_t go3s_nr_spinning = ATOMIC_INIT(0);
+
+/* A thief gives up its count: it found work, or goes idle. */
+static void go3s_sched_unspin(struct go3s_sched *s)
+{
+	WRITE_ONCE(s->spinning, 0);
+	atomic_dec(&go3s_nr_spinning);
+}
+
+/*
+ * A pass starts on @s's CPU: it is not idle any more.  If a busy CPU
+ * claimed it, it is the thief now (the count passes to it).
+ */
+static void go3s_sched_busy(struct go3s_sched *s)
+{
+	if (likely(atomic_read(&s->idle) == GO3S_IDLE_NO))
+		return;
+	/* Its claimer took it off the idle count already. */
+	if (atomic_xchg(&s->idle, GO3S_IDLE_NO) == GO3S_IDLE_CLAIMED)
+		WRITE_ONCE(s->spinning, 1);
+	else
+		atomic_dec(&go3s_nr_idle);
+}
+
+/*
+ * Claim one idle CPU other than @s's, of @s's node first, and kick it.
+ * Caller: holds the go3s_nr_spinning count the thief will own; an
+ * RCU-sched reader (the run loop), so a CPU seen ready is not parked
+ * under us: go3s_sched_park() clears ->ready, waits for a grace period,
+ * then takes back a claim that landed (go3s_sched_idle_reset()).
+ */
+static bool go3s_sched_claim_idle(struct go3s_sched *s)
+{
+	const struct cpumask *node = cpumask_of_node(cpu_to_node(s->cpu));
+	struct go3s_sched *t;
+	int pass, cpu;
+
+	for (pass = 0; pass < 2; pass++) {
+		for_each_cpu_wrap(cpu, cpu_online_mask, s->cpu) {
+			if (cpu == s->cpu ||
+			    (!pass && !cpumask_test_cpu(cpu, node)) ||
+			    (pass && cpumask_test_cpu(cpu, node)))
+				continue;
+			t = per_cpu_ptr(&go3s_scheds, cpu);
+			if (!READ_ONCE(t->ready) ||
+			    atomic_read(&t->idle) != GO3S_IDLE_YES ||
+			    atomic_cmpxchg(&t->idle, GO3S_IDLE_YES,
+					   GO3S_IDLE_CLAIMED) != GO3S_IDLE_YES)
+				continue;
+			atomic_dec(&go3s_nr_idle);
+			/*
+			 * The claim before our read of its pending flag
+			 * (atomic_xchg(), fully ordered).  Partner: the
+			 * smp_mb() in go3s_sched_idle() between clearing its
+			 * pending flag and reading its state: either we kick
+			 * it or it sees the claim and stays up.
+			 */
+			go3s_sched_kick(t);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * @s's run queue has something a thief could take (ring or overflow) and
+ * its CPU is busy: if no thief is looking and some CPU is idle, wake one
+ * (Go's wakep()).  At most one thief at a time: the count goes from 0 to
+ * 1 only with a compare-and-swap, and a thief drops it before it wakes
+ * the next one.
+ */
+static noinline void go3s_sched_wake_thief(struct go3s_sched *s)
+{
+	/* The "steal" parameter: a hint, as in go3s_sched_steal(). */
+	if (!READ_ONCE(go3s_steal_enabled))
+		return;
+	/*
+	 * Store buffering against a CPU going idle: we published work in our
+	 * ring and now read the thief count and the idle CPUs; it marks itself
+	 * idle (and drops its thief count) and then reads every ring.  One of
+	 * the two sees the other.  Partner: smp_mb() in go3s_sched_idle().
+	 */
+	smp_mb();
+	if (atomic_read(&go3s_nr_spinning) || !atomic_read(&go3s_nr_idle))
+		return;
+	if (atomic_cmpxchg(&go3s_nr_spinning, 0, 1))
+		return;
+	if (go3s_sched_claim_idle(s)) {
+		s->stats.wakes_idle++;
+		return;
+	}
+	/*
+	 * Nobody to claim.  A CPU going idle after our reads of the idle
+	 * states sees our ring (partner as above) and steals by itself.
+	 */
+	atomic_dec(&go3s_nr_spinning);
+}
+
+/*
+ * @s's CPU is about to run a coroutine (from the loop or a direct yield):
+ * a thief that found work stops looking, and work left in the ring may
+ * wake an idle CPU.  The cheap test, an owner-only look at our own ring,
+ * comes first: a CPU with one movable coroutine pays nothing more.
+ */
+static __always_inline void go3s_sched_spread(struct go3s_sched *s)
+{
+	if (unlikely(s->spinning))
+		go3s_sched_unspin(s);
+	if (unlikely(go3s_runq_stealable(&s->rq)))
+		go3s_sched_wake_thief(s);
+}
+
+/* Is there work to steal on another running CPU?  A snapshot. */
+static bool go3s_sched_work_elsewhere(struct go3s_sched *s)
+{
+	struct go3s_sched *v;
+	int cpu;
+
+	if (!READ_ONCE(go3s_steal_enabled) || num_online_cpus() < 2)
+		return false;
+	for_each_online_cpu(cpu) {
+		if (cpu == s->cpu)
+			continue;
+		v = per_cpu_ptr(&go3s_scheds, cpu);
+		if (READ_ONCE(v->ready) && go3s_runq_stealable(&v->rq))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * @s is parked (or stopping): not claimable any more, and a claim that
+ * landed before gives its count back.  On @s's CPU with no pass running,
+ * after a grace period since ->ready was cleared (go3s_sched_park()), so
+ * no claimer is still looking at it.  No pass is half done, so @s is not
+ * spinning (a pass drops that before it runs anything or ends).
+ */
+static void go3s_sched_idle_reset(struct go3s_sched *s)
+{
+	switch (atomic_xchg(&s->idle, GO3S_IDLE_NO)) {
+	case GO3S_IDLE_YES:
+		atomic_dec(&go3s_nr_idle);
+		break;
+	case GO3S_IDLE_CLAIMED:
+		atomic_dec(&go3s_nr_spinning);
+		break;
+	}
+	WARN_ON_ONCE(s->spinning);
+}
+
+/*
+ * The loop found nothing to run, its own or stolen.  Go idle: become
+ * claimable, drop the thief count if we held it, clear s->pending, and
+ * then look once more (Go's "delicate dance" in findRunnable()) at our
+ * own queue, at a claim that came meanwhile, and at the other CPUs'
+ * rings.  Returns true to keep looping (s->pending set again, the CPU
+ * busy again), false to end the pass idle.  *@retries bounds the rounds
+ * spent on work seen elsewhere that other thieves keep taking first.
+ */
+static bool go3s_sched_idle(struct go3s_sched *s, unsigned int *retries)
+{
+	/* From GO3S_IDLE_NO: only a pass moves it on from YES or CLAIMED. */
+	atomic_set(&s->idle, GO3S_IDLE_YES);
+	atomic_inc(&go3s_nr_idle);
+	if (s->spinning)
+		go3s_sched_unspin(s);
+	atomic_set(&s->pending, 0);
+	/*
+	 * Store buffering, twice: we clear pending, mark ourselves idle and
+	 * drop the thief count, then read our queue, our state and the other
+	 * rings; a waker writes our queue then reads pending (Partner:
+	 * atomic_xchg() in go3s_sched_kick()), a claimer writes our state
+	 * then reads pending (same partner), a busy CPU writes its ring then
+	 * reads the count and the idle states (Partner: smp_mb() in
+	 * go3s_sched_wake_thief()).  Both sides need a full barrier between
+	 * their stores and their loads; smp_mb__after_atomic() would be none
+	 * here (it orders only read-modify-write atomics, and atomic_set() is
+	 * a plain store).
+	 */
+	smp_mb();
+	if (go3s_runq_empty(&s->rq) &&
+	    atomic_read(&s->idle) != GO3S_IDLE_CLAIMED) {
+		if (*retries >= GO3S_STEAL_PASSES ||
+		    !go3s_sched_work_elsewhere(s))
+			return false;
+		(*retries)++;
+	}
+	atomic_set(&s->pending, 1);
+	go3s_sched_busy(s);
+	return true;
+}
+
+/*
  * One pass of the run loop.  Returns true if it stopped for the budget
  * (s->pending stays set: the caller must run another pass), false once the
  * queue is empty and s->pending is clear.
@@ -498,9 +750,11 @@ static struct go3s_co *go3s_sched_steal(struct go3s_sched *s)
 static bool go3s_sched_run(struct go3s_sched *s)
 {
 	struct go3s_co *co, *yielded = NULL;
+	unsigned int retries = 0;
 	bool more = true;
 	u64 now;
 
+	go3s_sched_busy(s);
 	s->stats.passes++;
 	s->pass_start = go3s_clock();
 	s->pass_n = 0;
@@ -525,24 +779,14 @@ static bool go3s_sched_run(struct go3s_sched *s)
 		if (!co)
 			co = go3s_sched_steal(s);
 		if (!co) {
-			atomic_set(&s->pending, 0);
-			/*
-			 * Store buffering against a waker: we clear pending
-			 * then read the queue, it writes the queue then reads
-			 * pending.  Both sides need a full barrier between
-			 * their store and their load; smp_mb__after_atomic()
-			 * would be none here (it orders only read-modify-write
-			 * atomics, and atomic_set() is a plain store).
-			 * Partner: atomic_xchg() in go3s_sched_kick().
-			 */
-			smp_mb();
-			if (go3s_runq_empty(&s->rq)) {
+			/* Clears pending, and looks once more: see there. */
+			if (!go3s_sched_idle(s, &retries)) {
 				more = false;
 				break;
 			}
-			atomic_set(&s->pending, 1);
 			continue;
 		}
+		go3s_sched_spread(s);
 		yielded = go3s_sched_run_one(s, co, &now);
 		/* A handed-over coroutine was popped: it runs in this pass. */
 		if (!s->next && !go3s_sched_budget_left(s, now))
@@ -634,6 +878,8 @@ bool go3s_co_yield_direct(struct go3s_sched *s, struct go3s_co *co)
 	    go3s_clock_delta(s->pass_start, now) >= GO3S_BUDGET_NS)
 		return false;
 	next = go3s_runq_yield(&s->rq, co);
+	if (next)
+		go3s_sched_spread(s);
 	if (!next) {
 		/*
 		 * Thieves took everything, @co included: it is on another
@@ -731,6 +977,34 @@ unsigned long go3s_sched_late_kicks(void)
 	return atomic_long_read(&go3s_late_kicks);
 }
 EXPORT_SYMBOL_IF_KUNIT(go3s_sched_late_kicks);
+
+/**
+ * go3s_sched_steal_set() - turn work stealing on or off, as the "steal"
+ * module parameter does
+ * @on: the new setting
+ *
+ * Return: the previous setting.
+ */
+bool go3s_sched_steal_set(bool on)
+{
+	bool old = READ_ONCE(go3s_steal_enabled);
+
+	WRITE_ONCE(go3s_steal_enabled, on);
+	return old;
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_steal_set);
+
+/**
+ * go3s_sched_nr_spinning() - thieves looking for work now
+ *
+ * Return: the count of CPUs woken to steal that have not found work or
+ * gone idle yet, a snapshot (the idle wake-up rule keeps it at 0 or 1).
+ */
+int go3s_sched_nr_spinning(void)
+{
+	return atomic_read(&go3s_nr_spinning);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_sched_nr_spinning);
 #endif
 
 static void go3s_ipi_barrier(void *info)
@@ -836,6 +1110,7 @@ static long go3s_sched_park(void *arg)
 	go3s_sched_kicks_flush(s);
 	/* A kick cut off with the bottom half may have left it set. */
 	atomic_set(&s->pending, 0);
+	go3s_sched_idle_reset(s);
 	go3s_sched_drain(s);
 	return 0;
 }
@@ -851,7 +1126,13 @@ static void go3s_sched_start(struct go3s_sched *s)
 	atomic_set(&s->pending, 0);
 	WRITE_ONCE(s->handoff, false);
 	WRITE_ONCE(s->stopped, false);
-	/* Partner: smp_load_acquire() in go3s_sched_enqueue(). */
+	/* Idle until its first pass: a busy CPU may wake it to steal. */
+	atomic_set(&s->idle, GO3S_IDLE_YES);
+	atomic_inc(&go3s_nr_idle);
+	/*
+	 * Partner: smp_load_acquire() in go3s_sched_enqueue(); the state
+	 * above before it, for go3s_sched_claim_idle().
+	 */
 	smp_store_release(&s->ready, true);
 	/*
 	 * Every enqueue that saw it parked has pushed (Partner: the
@@ -1002,6 +1283,8 @@ static void go3s_sched_stop_all(bool threads)
 	/* Parks every online CPU, on that CPU (offline ones are parked). */
 	if (state > 0)
 		cpuhp_remove_state(state);
+	/* Every claim was taken back by its CPU's park. */
+	WARN_ON_ONCE(atomic_read(&go3s_nr_spinning));
 	if (threads)
 		smpboot_unregister_percpu_thread(&go3s_smpboot);
 	for_each_possible_cpu(cpu) {
@@ -1020,6 +1303,8 @@ int go3s_sched_init(void)
 
 	go3s_stack_init();
 	WRITE_ONCE(go3s_evacuating, 0);
+	atomic_set(&go3s_nr_idle, 0);
+	atomic_set(&go3s_nr_spinning, 0);
 	for_each_possible_cpu(cpu) {
 		s = per_cpu_ptr(&go3s_scheds, cpu);
 		s->cpu = cpu;
@@ -1027,7 +1312,9 @@ int go3s_sched_init(void)
 		s->handoff = false;
 		s->stopped = false;
 		s->ready = false;
+		s->spinning = 0;
 		atomic_set(&s->pending, 0);
+		atomic_set(&s->idle, GO3S_IDLE_NO);
 		err = go3s_runq_init(&s->rq, cpu_to_node(cpu));
 		if (err)
 			goto err_rq;

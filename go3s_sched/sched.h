@@ -132,6 +132,8 @@ struct go3s_co {
  * @sched_ns: time spent in run-loop passes, bodies included.
  * @steals: coroutines this CPU took from other CPUs' run queues (filled
  *	in by go3s_sched_stats_read() from &go3s_runq.steals).
+ * @wakes_idle: idle CPUs this CPU woke to steal from it (see "DOC: idle
+ *	wake-ups" in sched.c).
  */
 struct go3s_sched_stats {
 	u64 switches;
@@ -143,6 +145,7 @@ struct go3s_sched_stats {
 	u64 co_ns;
 	u64 sched_ns;
 	u64 steals;
+	u64 wakes_idle;
 };
 
 /*
@@ -197,6 +200,20 @@ static __always_inline const char *go3s_ctx_diff(const struct go3s_ctx *c)
 	return NULL;
 }
 
+/**
+ * enum go3s_idle - may a CPU be woken to steal? (&go3s_sched.idle)
+ * @GO3S_IDLE_NO: it runs a pass, or is parked.
+ * @GO3S_IDLE_YES: its last pass ended with nothing to run.
+ * @GO3S_IDLE_CLAIMED: a busy CPU chose it as the one thief (a
+ *	compare-and-swap from @GO3S_IDLE_YES) and holds the thief count for
+ *	it until its next pass takes it over.
+ */
+enum go3s_idle {
+	GO3S_IDLE_NO,
+	GO3S_IDLE_YES,
+	GO3S_IDLE_CLAIMED,
+};
+
 struct go3s_sched {
 	/* Owner CPU only. */
 	unsigned long sp;		/* run loop's stack pointer */
@@ -211,6 +228,7 @@ struct go3s_sched {
 	u8 handoff;			/* READ_ONCE(): BH and go3s/N */
 	u8 ready;			/* running: release/acquire, any CPU */
 	u8 stopped;			/* bottom half killed (unload) */
+	u8 spinning;			/* a thief, counted in nr_spinning; READ_ONCE() */
 	int cpu;
 	struct go3s_sched_stats stats;
 	struct go3s_bh bh;
@@ -218,6 +236,7 @@ struct go3s_sched {
 	call_single_data_t csd;
 	/* Any CPU. */
 	atomic_t pending ____cacheline_aligned_in_smp;
+	atomic_t idle;			/* enum go3s_idle; see sched.c */
 	struct go3s_runq rq;
 };
 
@@ -284,6 +303,8 @@ unsigned int go3s_sched_nr_running(void);
 void go3s_sched_evacuate(void);
 struct go3s_sched *go3s_sched_of(int cpu);
 unsigned long go3s_sched_late_kicks(void);
+bool go3s_sched_steal_set(bool on);
+int go3s_sched_nr_spinning(void);
 void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);
 unsigned long go3s_sched_backoff_rounds(int cpu);
 

@@ -6,6 +6,7 @@
  * thousands of live coroutines as unload does; a tracepoint probe.
  */
 #include <kunit/test.h>
+#include <linux/bottom_half.h>
 #include <linux/completion.h>
 #include <linux/hrtimer.h>
 #include <linux/kallsyms.h>
@@ -1142,7 +1143,8 @@ static int go3s_t_steal_body(void *arg)
 	if (c->pin >= 0) {
 		/*
 		 * A pacer: its CPU's loop runs dry after every sleep and
-		 * steals (idle CPUs are not woken to steal yet).
+		 * steals, beside the idle wake-ups (which this case does
+		 * not depend on: see go3s_test_skew_spreads for those).
 		 */
 		while (atomic_read(&c->st->movable_done) <
 		       GO3S_T_STEAL_MOVABLE) {
@@ -1235,6 +1237,366 @@ static void go3s_test_steal(struct kunit *test)
 		   steals_after - steals_before, (int)hweight_long(seen));
 }
 
+/*
+ * Skewed load (issue 9): a kernel thread bound to the first CPU spawns
+ * thousands of movable coroutines (GO3S_CPU_ANY: queued on the spawning
+ * CPU) and starts them all at once, while every other CPU has nothing of
+ * go3s to run.  Nothing kicks
+ * the other CPUs but the idle wake-up rule, so with stealing on the load
+ * must reach every CPU, and with it off it must stay where it was spawned.
+ * Every run of a body between two yields is counted on the CPU it ran on:
+ * the counts add up to exactly (skew_yields + 1) per coroutine.
+ */
+static unsigned int go3s_t_skew_nr = 2000;
+module_param_named(skew_coroutines, go3s_t_skew_nr, uint, 0444);
+MODULE_PARM_DESC(skew_coroutines,
+		 "coroutines of the skewed-load KUnit cases (default 10000)");
+
+static unsigned int go3s_t_skew_yields = 20;
+module_param_named(skew_yields, go3s_t_skew_yields, uint, 0444);
+MODULE_PARM_DESC(skew_yields,
+		 "yields of each coroutine of the skewed-load KUnit cases (default 20)");
+
+/*
+ * The least share of the runs, in per mille, that every CPU must take.
+ * An even spread over 4 CPUs gives each 250; TCG runs vCPUs unevenly.
+ */
+static unsigned int go3s_t_skew_min_pm = 20;
+module_param_named(skew_min_permille, go3s_t_skew_min_pm, uint, 0444);
+MODULE_PARM_DESC(skew_min_permille,
+		 "least share of the skewed load each CPU must run, per mille (default 20)");
+
+struct go3s_t_skew;
+
+struct go3s_t_skew_co {
+	struct go3s_t_skew *sk;
+	atomic_t done;			/* times its body returned */
+};
+
+struct go3s_t_skew {
+	/* In. */
+	unsigned int nr;
+	unsigned int yields;
+	unsigned int batch;		/* started at once */
+	unsigned int gap_us;		/* between two batches */
+	bool steal;
+	bool sample;			/* sample the thieves meanwhile */
+	/* Out. */
+	atomic_long_t *runs;		/* per CPU: stretches run there */
+	long total;
+	int cpu0;			/* where it was spawned */
+	u64 wakes;			/* idle wake-ups, all CPUs */
+	u64 steals;
+	unsigned long samples;
+	unsigned long thief_samples;	/* samples that saw a thief */
+	int max_spinning;		/* go3s_sched_nr_spinning() */
+	int max_thieves;		/* CPUs claimed or spinning at once */
+	/* Inside. */
+	struct go3s_t_skew_co *c;
+	struct go3s_co **co;
+	unsigned int spawned;
+	long spawn_err;
+	u64 spawn_ns;			/* spawning them all, suspended */
+	atomic_t stop;
+	struct completion spawned_all;
+};
+
+static int go3s_t_skew_body(void *arg)
+{
+	struct go3s_t_skew_co *c = arg;
+	struct go3s_t_skew *sk = c->sk;
+	unsigned int i;
+
+	for (i = 0; ; i++) {
+		atomic_long_inc(&sk->runs[raw_smp_processor_id()]);
+		if (i == sk->yields)
+			break;
+		if (go3s_yield())
+			return -1;
+	}
+	atomic_inc(&c->done);
+	return 11;
+}
+
+/*
+ * Spawn them all, then start them in batches of sk->batch with bottom
+ * halves off, so that each batch is queued before the CPU's run loop
+ * sees any of it: started one by one, each would run to its end in the
+ * bottom half of its own kick before the next is spawned, and there would
+ * be nothing to steal.  Between batches the CPU runs what it has.
+ */
+static int go3s_t_skew_spawner(void *arg)
+{
+	struct go3s_t_skew *sk = arg;
+	u64 t0 = ktime_get_ns();
+	struct go3s_co *co;
+	unsigned int i, j;
+
+	for (i = 0; i < sk->nr; i++) {
+		co = go3s_spawn(go3s_t_skew_body, &sk->c[i], GO3S_CPU_ANY,
+				GO3S_PRIO_NORMAL, 0, GO3S_SPAWN_SUSPENDED);
+		if (IS_ERR(co)) {
+			sk->spawn_err = PTR_ERR(co);
+			break;
+		}
+		sk->co[i] = co;
+		if (!(i % 64))
+			cond_resched();
+	}
+	sk->spawned = i;
+	sk->spawn_ns = ktime_get_ns() - t0;
+	for (i = 0; i < sk->spawned; i += sk->batch) {
+		local_bh_disable();
+		for (j = i; j < min(sk->spawned, i + sk->batch); j++)
+			if (go3s_resume(sk->co[j]))
+				sk->spawn_err = -EINVAL;
+		local_bh_enable();
+		if (i + sk->batch < sk->spawned)
+			usleep_range(sk->gap_us, 2 * sk->gap_us);
+	}
+	complete(&sk->spawned_all);
+	return 0;
+}
+
+/*
+ * Count the thieves now: the global count, and the CPUs that are one
+ * (claimed by a busy CPU, or spinning in their pass).  The scan of the
+ * CPUs is not a snapshot: it may see a thief just before it hands over
+ * and the next one just after.
+ */
+static int go3s_t_skew_sampler(void *arg)
+{
+	struct go3s_t_skew *sk = arg;
+	unsigned long flags;
+	struct go3s_sched *s;
+	int n, cpu;
+
+	while (!atomic_read(&sk->stop)) {
+		n = go3s_sched_nr_spinning();
+		sk->max_spinning = max(sk->max_spinning, n);
+		n = 0;
+		/* A short window: nothing of this CPU cuts into the scan. */
+		local_irq_save(flags);
+		for_each_online_cpu(cpu) {
+			s = go3s_sched_of(cpu);
+			n += READ_ONCE(s->spinning) ||
+			     atomic_read(&s->idle) == GO3S_IDLE_CLAIMED;
+		}
+		local_irq_restore(flags);
+		sk->max_thieves = max(sk->max_thieves, n);
+		sk->thief_samples += !!n;
+		sk->samples++;
+		usleep_range(20, 100);
+	}
+	return 0;
+}
+
+static void go3s_t_skew_counts(u64 *wakes, u64 *steals)
+{
+	struct go3s_sched_stats st;
+	int cpu;
+
+	*wakes = 0;
+	*steals = 0;
+	for_each_possible_cpu(cpu) {
+		go3s_sched_stats_read(cpu, &st);
+		*wakes += st.wakes_idle;
+		*steals += st.steals;
+	}
+}
+
+/* Run the skewed load @sk describes; false on a failure (reported). */
+static bool go3s_t_skew_run(struct kunit *test, struct go3s_t_skew *sk)
+{
+	struct task_struct *t, *sampler = NULL;
+	u64 wakes0, steals0, t0;
+	unsigned int i, bad = 0;
+	bool old, ok = false;
+	int cpu;
+
+	sk->cpu0 = cpumask_first(cpu_online_mask);
+	sk->runs = kunit_kcalloc(test, nr_cpu_ids, sizeof(*sk->runs),
+				 GFP_KERNEL);
+	sk->c = kvcalloc(sk->nr, sizeof(*sk->c), GFP_KERNEL);
+	sk->co = kvcalloc(sk->nr, sizeof(*sk->co), GFP_KERNEL);
+	if (!sk->runs || !sk->c || !sk->co) {
+		KUNIT_FAIL(test, "no memory for %u coroutines", sk->nr);
+		goto out;
+	}
+	for (i = 0; i < sk->nr; i++)
+		sk->c[i].sk = sk;
+	init_completion(&sk->spawned_all);
+	t = kthread_create_on_cpu(go3s_t_skew_spawner, sk, sk->cpu0,
+				  "go3s_skew/%u");
+	if (IS_ERR(t)) {
+		KUNIT_FAIL(test, "kthread: %pe", t);
+		goto out;
+	}
+	if (sk->sample) {
+		sampler = kthread_run(go3s_t_skew_sampler, sk, "go3s_skew_smp");
+		if (IS_ERR(sampler)) {
+			KUNIT_FAIL(test, "kthread: %pe", sampler);
+			sampler = NULL;
+		} else {
+			get_task_struct(sampler);
+		}
+	}
+	old = go3s_sched_steal_set(sk->steal);
+	go3s_t_skew_counts(&wakes0, &steals0);
+	t0 = ktime_get_ns();
+	wake_up_process(t);
+	wait_for_completion(&sk->spawned_all);
+	KUNIT_EXPECT_EQ(test, sk->spawned, sk->nr);
+	KUNIT_EXPECT_EQ(test, sk->spawn_err, 0L);
+	for (i = 0; i < sk->spawned; i++) {
+		if (go3s_test_join_put(test, sk->co[i]) != 11 ||
+		    atomic_read(&sk->c[i].done) != 1)
+			bad++;
+	}
+	t0 = ktime_get_ns() - t0;
+	go3s_t_skew_counts(&sk->wakes, &sk->steals);
+	sk->wakes -= wakes0;
+	sk->steals -= steals0;
+	go3s_sched_steal_set(old);
+	if (sampler) {
+		atomic_set(&sk->stop, 1);
+		kthread_stop(sampler);
+		put_task_struct(sampler);
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0U);
+	for_each_possible_cpu(cpu)
+		sk->total += atomic_long_read(&sk->runs[cpu]);
+	KUNIT_EXPECT_EQ(test, sk->total, (long)sk->spawned * (sk->yields + 1));
+	for_each_online_cpu(cpu)
+		kunit_info(test, "steal %s: CPU %d ran %ld of %ld (%ld per mille)\n",
+			   sk->steal ? "on" : "off", cpu,
+			   atomic_long_read(&sk->runs[cpu]), sk->total,
+			   sk->total ? atomic_long_read(&sk->runs[cpu]) * 1000 /
+			   sk->total : 0);
+	kunit_info(test, "steal %s: %llu idle wake-ups, %llu coroutines stolen; spawned in %llu ms, all done in %llu ms\n",
+		   sk->steal ? "on" : "off", sk->wakes, sk->steals,
+		   sk->spawn_ns / NSEC_PER_MSEC, t0 / NSEC_PER_MSEC);
+	ok = true;
+out:
+	kvfree(sk->c);
+	kvfree(sk->co);
+	return ok;
+}
+
+static struct go3s_t_skew *go3s_t_skew_new(struct kunit *test, bool steal)
+{
+	struct go3s_t_skew *sk = kunit_kzalloc(test, sizeof(*sk), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, sk);
+	sk->nr = go3s_t_skew_nr;
+	sk->yields = go3s_t_skew_yields;
+	sk->batch = sk->nr;
+	sk->steal = steal;
+	return sk;
+}
+
+/* Stealing on: every CPU go3s runs on takes a fair part of the load. */
+static void go3s_test_skew_spreads(struct kunit *test)
+{
+	struct go3s_t_skew *sk = go3s_t_skew_new(test, true);
+	long n;
+	int cpu;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	if (!go3s_t_skew_run(test, sk))
+		return;
+	for_each_online_cpu(cpu) {
+		if (!READ_ONCE(go3s_sched_of(cpu)->ready))
+			continue;
+		n = atomic_long_read(&sk->runs[cpu]);
+		KUNIT_EXPECT_GT_MSG(test, n, 0L, "CPU %d ran none of it", cpu);
+		KUNIT_EXPECT_GE_MSG(test, n * 1000,
+				    sk->total * (long)go3s_t_skew_min_pm,
+				    "CPU %d ran %ld of %ld", cpu, n, sk->total);
+	}
+	/* Nothing but a wake-up makes an idle CPU look. */
+	KUNIT_EXPECT_GT(test, sk->wakes, 0ULL);
+	KUNIT_EXPECT_GT(test, sk->steals, 0ULL);
+}
+
+/* Stealing off: the same load stays on the CPU it was spawned on. */
+static void go3s_test_skew_no_steal(struct kunit *test)
+{
+	struct go3s_t_skew *sk = go3s_t_skew_new(test, false);
+
+	if (!go3s_t_skew_run(test, sk))
+		return;
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&sk->runs[sk->cpu0]),
+			sk->total);
+	KUNIT_EXPECT_EQ(test, sk->wakes, 0ULL);
+	KUNIT_EXPECT_EQ(test, sk->steals, 0ULL);
+}
+
+/*
+ * No thundering herd: while one CPU keeps producing stealable work (a
+ * quarter of the skewed load, started GO3S_T_HERD_BATCH at a time with a
+ * pause between, so that the other CPUs keep running dry and being
+ * woken), at most one thief is ever looking.  The rule's count is sampled
+ * exactly; the CPUs marked as thieves are sampled one by one (a hand-over
+ * from a thief that found work to the next one it wakes can show both),
+ * so they get one of slack.
+ */
+#define GO3S_T_HERD_BATCH	16
+#define GO3S_T_HERD_GAP_US	1000	/* the other CPUs run dry meanwhile */
+
+static void go3s_test_idle_wake_no_herd(struct kunit *test)
+{
+	struct go3s_t_skew *sk = go3s_t_skew_new(test, true);
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	sk->nr = max(1U, sk->nr / 4);
+	sk->batch = GO3S_T_HERD_BATCH;
+	sk->gap_us = GO3S_T_HERD_GAP_US;
+	sk->sample = true;
+	if (!go3s_t_skew_run(test, sk))
+		return;
+	kunit_info(test, "%lu samples, %lu saw a thief; at most %d counted, %d CPUs marked\n",
+		   sk->samples, sk->thief_samples, sk->max_spinning,
+		   sk->max_thieves);
+	KUNIT_EXPECT_GT(test, sk->samples, 0UL);
+	KUNIT_EXPECT_GT(test, sk->wakes, 0ULL);
+	KUNIT_EXPECT_LE(test, sk->max_spinning, 1);
+	KUNIT_EXPECT_LE(test, sk->max_thieves, 2);
+}
+
+/*
+ * Only stealable work wakes an idle CPU: pinned coroutines yielding on
+ * one CPU never do (they are not on the ring), and nothing is stolen.
+ */
+#define GO3S_T_PINNED_NR	8
+#define GO3S_T_PINNED_YIELDS	2000
+
+static void go3s_test_idle_wake_pinned(struct kunit *test)
+{
+	struct go3s_t_yield *y = kunit_kzalloc(test, sizeof(*y), GFP_KERNEL);
+	struct go3s_co *co[GO3S_T_PINNED_NR];
+	u64 wakes0, steals0, wakes, steals;
+	int cpu = go3s_test_cpu(1), i;
+
+	KUNIT_ASSERT_NOT_NULL(test, y);
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	y->yields = GO3S_T_PINNED_YIELDS;
+	go3s_t_skew_counts(&wakes0, &steals0);
+	for (i = 0; i < GO3S_T_PINNED_NR; i++)
+		co[i] = go3s_test_spawn(test, go3s_t_yielder, y, cpu, 0);
+	for (i = 0; i < GO3S_T_PINNED_NR; i++)
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co[i]), 42);
+	go3s_t_skew_counts(&wakes, &steals);
+	KUNIT_EXPECT_EQ(test, atomic_read(&y->n),
+			GO3S_T_PINNED_NR * GO3S_T_PINNED_YIELDS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&y->wrong_cpu), 0);
+	KUNIT_EXPECT_EQ(test, wakes - wakes0, 0ULL);
+	KUNIT_EXPECT_EQ(test, steals - steals0, 0ULL);
+}
+
 static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_spawn_yield_complete),
 	KUNIT_CASE_SLOW(go3s_test_suspend_resume_race),
@@ -1252,6 +1614,10 @@ static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_cancel_all_live),
 	KUNIT_CASE(go3s_test_stop_kick_race),
 	KUNIT_CASE_SLOW(go3s_test_steal),
+	KUNIT_CASE_SLOW(go3s_test_skew_spreads),
+	KUNIT_CASE_SLOW(go3s_test_skew_no_steal),
+	KUNIT_CASE_SLOW(go3s_test_idle_wake_no_herd),
+	KUNIT_CASE(go3s_test_idle_wake_pinned),
 	{}
 };
 

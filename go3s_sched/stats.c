@@ -40,9 +40,9 @@ static void go3s_schedtrace_fn(struct work_struct *work)
 	pr_info("schedtrace: %u live coroutines\n", go3s_nr_live());
 	for_each_online_cpu(cpu) {
 		go3s_sched_stats_read(cpu, &st);
-		pr_info("schedtrace: cpu%d switches=%llu spawns=%llu done=%llu passes=%llu handoffs=%llu steals=%llu queued=%u backoff=%lu co_ms=%llu sched_ms=%llu\n",
+		pr_info("schedtrace: cpu%d switches=%llu spawns=%llu done=%llu passes=%llu handoffs=%llu steals=%llu wakes_idle=%llu queued=%u backoff=%lu co_ms=%llu sched_ms=%llu\n",
 			cpu, st.switches, st.spawns, st.completions, st.passes,
-			st.handoffs, st.steals,
+			st.handoffs, st.steals, st.wakes_idle,
 			go3s_runq_len(&per_cpu_ptr(&go3s_scheds, cpu)->rq),
 			go3s_sched_backoff_rounds(cpu),
 			st.co_ns / NSEC_PER_MSEC, st.sched_ns / NSEC_PER_MSEC);
@@ -82,15 +82,16 @@ static int go3s_stats_show(struct seq_file *m, void *v)
 	int cpu;
 
 	seq_printf(m, "live %u\n", go3s_nr_live());
-	seq_puts(m, "cpu switches spawns completions passes handoffs canary_failures queued backoff_rounds co_ns sched_ns stacks_cached steals\n");
+	seq_puts(m, "cpu switches spawns completions passes handoffs canary_failures queued backoff_rounds co_ns sched_ns stacks_cached steals wakes_idle\n");
 	for_each_possible_cpu(cpu) {
 		go3s_sched_stats_read(cpu, &st);
-		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %u %lu %llu %llu %u %llu\n",
+		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %u %lu %llu %llu %u %llu %llu\n",
 			   cpu, st.switches, st.spawns, st.completions,
 			   st.passes, st.handoffs, st.canary_failures,
 			   go3s_runq_len(&per_cpu_ptr(&go3s_scheds, cpu)->rq),
 			   go3s_sched_backoff_rounds(cpu), st.co_ns,
-			   st.sched_ns, go3s_stack_cached(cpu), st.steals);
+			   st.sched_ns, go3s_stack_cached(cpu), st.steals,
+			   st.wakes_idle);
 	}
 	return 0;
 }
