@@ -2,8 +2,9 @@
 /*
  * go3s: coroutines for the kernel, the API for other modules.
  *
- * A coroutine runs a function on its own stack, on one CPU, from that CPU's
- * go3s scheduler (softirq, or the go3s/N thread with bottom halves disabled).
+ * A coroutine runs a function on its own stack, on a CPU of its allowed set
+ * (go3s_set_affinity()), from that CPU's go3s scheduler (softirq, or the
+ * go3s/N thread with bottom halves disabled).
  * Its body therefore runs in atomic context: it may wait only at the go3s
  * suspension points below (yield, suspend, sleep, channel send and receive),
  * never sleep in the kernel's sense (no mutex, no GFP_KERNEL, no user memory),
