@@ -240,7 +240,7 @@ TEST_F_TIMEOUT(aff, running_yielders, 900)
 			ASSERT_EQ(0, go3s_status(self->fd, id[i], &st));
 			EXPECT_EQ(GO3S_CO_ACTIVE, st.state);
 			EXPECT_TRUE(in_mask(mask, st.cpu)) {
-				TH_LOG("round %u, coroutine %u on cpu %u (switches %llu from %llu), mask %#llx",
+				TH_LOG("round %u, id %u on cpu %u (%llu from %llu), mask %#llx",
 				       r, id[i], st.cpu,
 				       (unsigned long long)st.switches,
 				       (unsigned long long)before,
