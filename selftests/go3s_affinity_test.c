@@ -211,8 +211,6 @@ TEST_F_TIMEOUT(aff, running_yielders, 900)
 					 3, 0, &id[i]));
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < nr_y; i++) {
-			ASSERT_EQ(0, go3s_status(self->fd, id[i], &st));
-			before = st.switches;
 			if (r % 4 == 3) {
 				/* One CPU: pinned there. */
 				cpu = self->cpus[rand() % self->ncpu];
@@ -224,6 +222,9 @@ TEST_F_TIMEOUT(aff, running_yielders, 900)
 				random_mask(self, mask);
 				ASSERT_EQ(0, set_mask(self->fd, id[i], mask));
 			}
+			/* Counted from after the call: earlier ones do not. */
+			ASSERT_EQ(0, go3s_status(self->fd, id[i], &st));
+			before = st.switches;
 			/*
 			 * The switch that was under way may have missed the
 			 * new set; the next one moves it, the one after that
