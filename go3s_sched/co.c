@@ -177,8 +177,11 @@ EXPORT_SYMBOL_GPL(go3s_get);
  */
 void go3s_put(struct go3s_co *co)
 {
-	if (co && refcount_dec_and_test(&co->ref))
+	if (co && refcount_dec_and_test(&co->ref)) {
+		/* Nobody holds it: nobody reads its set. */
+		go3s_allowed_free(rcu_dereference_protected(co->allowed, 1));
 		kfree(co);
+	}
 }
 EXPORT_SYMBOL_GPL(go3s_put);
 

@@ -2,8 +2,9 @@
 /*
  * go3s: coroutines for the kernel, the API for other modules.
  *
- * A coroutine runs a function on its own stack, on one CPU, from that CPU's
- * go3s scheduler (softirq, or the go3s/N thread with bottom halves disabled).
+ * A coroutine runs a function on its own stack, on a CPU of its allowed set
+ * (go3s_set_affinity()), from that CPU's go3s scheduler (softirq, or the
+ * go3s/N thread with bottom halves disabled).
  * Its body therefore runs in atomic context: it may wait only at the go3s
  * suspension points below (yield, suspend, sleep, channel send and receive),
  * never sleep in the kernel's sense (no mutex, no GFP_KERNEL, no user memory),
@@ -28,6 +29,7 @@
 #include <linux/types.h>
 
 struct module;
+struct cpumask;
 struct go3s_co;
 struct go3s_chan;
 
@@ -68,7 +70,7 @@ enum go3s_state {
 #define GO3S_SPAWN_SUSPENDED	BIT(0)	/* stay CREATED until go3s_resume() */
 #define GO3S_SPAWN_FLAGS	GO3S_SPAWN_SUSPENDED
 
-/* go3s_spawn() @cpu: the calling CPU. */
+/* go3s_spawn() @cpu: start on the calling CPU, run on any. */
 #define GO3S_CPU_ANY		(-1)
 
 /* go3s_spawn() @stack_size: the default size. */
@@ -86,6 +88,8 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
  */
 #define go3s_spawn(fn, arg, cpu, prio, stack_size, flags)		\
 	__go3s_spawn(THIS_MODULE, fn, arg, cpu, prio, stack_size, flags)
+
+int go3s_set_affinity(struct go3s_co *co, const struct cpumask *mask);
 
 struct go3s_co *go3s_get(struct go3s_co *co);
 void go3s_put(struct go3s_co *co);

@@ -82,7 +82,18 @@
  *   go3s_co_finish_switch() after a direct yield); the CPU that pops it
  *   waits for that with smp_cond_load_acquire() (go3s_co_wait_off_cpu())
  *   before it reads anything of it or switches to it.
- *   A coroutine moved off a parked CPU is popped the same way.
+ *   A coroutine moved off a parked CPU is popped the same way, and so is
+ *   every coroutine, pinned ones included (their set may have changed
+ *   while they sat on a ring).
+ * - Allowed sets: go3s_co_set_allowed() publishes a new &go3s_co.allowed
+ *   with rcu_assign_pointer() (release) and frees the old one after a
+ *   grace period; readers are the run loop and the wakers, RCU-sched
+ *   readers, with rcu_dereference_sched().  Partner of a new set: the
+ *   pop, yield or re-home that reads it next (go3s_co_allowed()).
+ * - Homeless coroutines: llist_add() in go3s_sched_rehome(), inside an
+ *   RCU-sched section that found every CPU of the set parked, pairs with
+ *   llist_del_all() in go3s_sched_rehome_homeless(), which
+ *   go3s_sched_start() calls after synchronize_rcu().
  * - Finish: smp_store_release() of co->done pairs with smp_load_acquire() in
  *   go3s_join().
  * - Idle wake-ups: a CPU going idle stores its state, the idle count and
@@ -100,11 +111,23 @@
  * - CPU hotplug and the usable set park a CPU's scheduler (see
  *   go3s_sched_park()): movable coroutines move, pinned ones wait for the
  *   CPU.
- * - Work stealing: only movable coroutines move (kernel spawns on
- *   GO3S_CPU_ANY, user space's GO3S_CREATE_CPU_ANY without a mask); a CPU
- *   or a mask pins.  A thief takes half of one victim's ring (at most
- *   GO3S_RUNQ_RING / 2), or of its overflow only once the ring is empty,
- *   so a CPU with a long overflow keeps most of it for a while.
+ * - Affinity: a coroutine has an allowed set (&go3s_co.allowed): any CPU,
+ *   one (pinned), or a mask.  Those with more than one CPU are movable:
+ *   they sit on the stealable rings, and a CPU leaving the usable set
+ *   hands them on.  Pinned ones never enter a ring.  The set may change
+ *   at any time (go3s_set_affinity()); it takes effect when the
+ *   coroutine next switches out (a yield on a CPU outside it goes back to
+ *   the loop) or is popped: a CPU that pops a coroutine it may not run
+ *   passes it on (go3s_sched_forward()) instead of running it.  A thief
+ *   may take coroutines not allowed on its CPU (the ring hands out whole
+ *   runs of entries); it forwards them, then steals no more in that pass.
+ *   A coroutine whose allowed CPUs are all parked waits: a pinned one in
+ *   its CPU's queue, others on the homeless list, until a CPU starts.
+ * - Work stealing: only movable coroutines move (allowed on more than one
+ *   CPU, see above); pinned ones never do.  A thief takes half of one
+ *   victim's ring (at most GO3S_RUNQ_RING / 2), or of its overflow only
+ *   once the ring is empty, so a CPU with a long overflow keeps most of it
+ *   for a while.
  * - Idle wake-ups: a busy CPU checks for idle CPUs only when it picks a
  *   coroutine; work it queues while one coroutine runs for long waits for
  *   its next pick.  While a thief is looking, busy CPUs wake nobody (as in
@@ -185,51 +208,112 @@ static atomic_t go3s_rehome_rr = ATOMIC_INIT(0);
 static u8 go3s_evacuating;
 
 /*
- * A running CPU (its scheduler ready: online and in the usable set) to
- * re-home a coroutine to, or -1 if there is none.  Caller: an RCU-sched
- * reader (preemption disabled), see go3s_sched_enqueue().
+ * Coroutines none of whose CPUs ran when they had to be queued (their
+ * allowed set is all parked), linked by &go3s_co.wake_node.  Every
+ * go3s_sched_start() looks at them again.  Pinned coroutines do not come
+ * here: they wait in their own CPU's queue.
  */
-static int go3s_sched_pick_cpu(void)
+static LLIST_HEAD(go3s_homeless);
+
+/*
+ * The CPUs @co may run on, NULL for any; any during unload, so that every
+ * coroutine can finish.  Caller: an RCU-sched reader (preemption or bottom
+ * halves disabled, which the run loop and go3s_sched_enqueue() are): a set
+ * that go3s_co_set_allowed() replaced is freed after a grace period.
+ */
+static __always_inline const struct cpumask *go3s_co_mask(struct go3s_co *co)
 {
-	unsigned int n = nr_cpu_ids, i;
-	int cpu = atomic_inc_return(&go3s_rehome_rr) % nr_cpu_ids;
+	if (unlikely(READ_ONCE(go3s_evacuating)))
+		return NULL;
+	return rcu_dereference_sched(co->allowed);
+}
 
-	for (i = 0; i < n; i++, cpu = (cpu + 1) % nr_cpu_ids) {
-		struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+/* May @co run on @cpu?  Caller: an RCU-sched reader. */
+static __always_inline bool go3s_co_allowed(struct go3s_co *co, int cpu)
+{
+	const struct cpumask *m = go3s_co_mask(co);
 
-		if (!cpu_possible(cpu))
-			continue;
-		/* Partner: smp_store_release() in go3s_sched_start(). */
-		if (smp_load_acquire(&s->ready))
-			return cpu;
-	}
-	return -1;
+	return !m || cpumask_test_cpu(cpu, m);
 }
 
 /*
- * @co, runnable, belongs to a parked CPU (not ready): if it may move, put
- * it on a running CPU and kick that one.  Caller: an RCU-sched reader.
- * Return: false if it stays (pinned, or no CPU runs).
+ * How many running CPUs go3s_sched_pick_cpu() compares before it settles
+ * for the least loaded so far: enough to find an idle CPU beside a few
+ * busy ones, few enough that a pick stays cheap on a machine of thousands.
+ */
+#define GO3S_PICK_SCAN		8
+
+/*
+ * A running CPU (its scheduler ready: online and in the usable set) of
+ * @allowed (NULL: any) to queue a coroutine on, the one with the shortest
+ * run queue among the first GO3S_PICK_SCAN from a rotating start; -1 if
+ * none runs.  Caller: an RCU-sched reader, see go3s_sched_enqueue().
+ */
+static int go3s_sched_pick_cpu(const struct cpumask *allowed)
+{
+	unsigned int start, len, best_len = UINT_MAX, seen = 0;
+	int cpu, best = -1;
+
+	if (!allowed)
+		allowed = cpu_possible_mask;
+	start = (unsigned int)atomic_inc_return(&go3s_rehome_rr) % nr_cpu_ids;
+	for_each_cpu_wrap(cpu, allowed, start) {
+		struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
+
+		/* Partner: smp_store_release() in go3s_sched_start(). */
+		if (!cpu_possible(cpu) || !smp_load_acquire(&s->ready))
+			continue;
+		len = go3s_runq_len(&s->rq);
+		if (len < best_len) {
+			best = cpu;
+			best_len = len;
+		}
+		if (!len || ++seen == GO3S_PICK_SCAN)
+			break;
+	}
+	return best;
+}
+
+/*
+ * @co, runnable, cannot stay where ->cpu says: that CPU is parked (not
+ * ready), or it popped @co and @co may not run there.  Put it on a
+ * running CPU of its allowed set and kick that one; if none runs, a
+ * coroutine pinned to its ->cpu stays (the caller queues it there), any
+ * other goes on go3s_homeless.  Caller: an RCU-sched reader, from its read
+ * of the CPUs' ->ready to the push.
+ * Return: false if it stays (the caller queues it on its ->cpu).
  */
 static bool go3s_sched_rehome(struct go3s_co *co)
 {
+	const struct cpumask *allowed = go3s_co_mask(co);
 	struct go3s_sched *s;
 	int cpu;
 
-	if (!READ_ONCE(co->movable) && !READ_ONCE(go3s_evacuating))
-		return false;
-	cpu = go3s_sched_pick_cpu();
-	if (cpu < 0)
-		return false;
+	cpu = go3s_sched_pick_cpu(allowed);
+	if (cpu < 0) {
+		/* A set of one CPU is always cpumask_of() it. */
+		if (allowed == cpumask_of(co->cpu))
+			return false;
+		/*
+		 * Every CPU of its set was parked when we looked, in this
+		 * RCU-sched section: a go3s_sched_start() since then waits
+		 * for us in synchronize_rcu() and then takes the list.
+		 * Partner: llist_del_all() in go3s_sched_rehome_homeless().
+		 */
+		llist_add(&co->wake_node, &go3s_homeless);
+		return true;
+	}
 	/*
 	 * Nobody else writes ->cpu now: only the one waker that made @co
-	 * runnable, or the drain that popped it, holds it.  Its new CPU reads
+	 * runnable, or the CPU or drain that popped it, holds it.  Its new
+	 * CPU reads
 	 * ->cpu and ->sp after the run-queue hand-off below (llist_add() in
 	 * go3s_runq_push_remote(), llist_del_all() in go3s_runq_pop(), both
 	 * fully ordered).  Its old CPU wrote
 	 * ->sp before it was parked; partner of that: the release of
 	 * ->ready = false in go3s_sched_park() and the acquire by which the
-	 * caller saw it (or, for a drain, the same CPU or the hotplug lock).
+	 * caller saw it (or, for a drain, the same CPU or the hotplug lock;
+	 * for a CPU that popped it, go3s_co_wait_off_cpu()).
 	 */
 	WRITE_ONCE(co->cpu, cpu);
 	s = per_cpu_ptr(&go3s_scheds, cpu);
@@ -238,12 +322,47 @@ static bool go3s_sched_rehome(struct go3s_co *co)
 	return true;
 }
 
+/*
+ * go3s_sched_rehome(), and if @co stays, queue it on its parked ->cpu,
+ * without a kick: go3s_sched_start() kicks a CPU whose queue is not empty.
+ * Caller: an RCU-sched reader.
+ */
+static void go3s_sched_resend(struct go3s_co *co)
+{
+	if (!go3s_sched_rehome(co))
+		go3s_runq_push_remote(&per_cpu_ptr(&go3s_scheds, co->cpu)->rq,
+				      co);
+}
+
+/*
+ * Send the homeless coroutines on again: a CPU started, or a set changed.
+ * Context: process context.
+ */
+static void go3s_sched_rehome_homeless(void)
+{
+	struct llist_node *list;
+	struct go3s_co *co, *tmp;
+
+	if (llist_empty(&go3s_homeless))
+		return;
+	/* Fully ordered.  Partner: llist_add() in go3s_sched_rehome(). */
+	list = llist_del_all(&go3s_homeless);
+	/* An RCU-sched reader, as go3s_sched_rehome() wants. */
+	local_bh_disable();
+	/* _safe: once queued, a coroutine may run and reuse ->wake_node. */
+	llist_for_each_entry_safe(co, tmp, list, wake_node)
+		go3s_sched_resend(co);
+	local_bh_enable();
+}
+
 /* Queue @co, just made runnable, on its CPU and kick the CPU if needed. */
 void go3s_sched_enqueue(struct go3s_co *co)
 {
 	/*
-	 * Changes while CREATED (GO3S_IOC_SET_AFFINITY), or in
-	 * go3s_sched_rehome() by whoever holds @co runnable: that is us.
+	 * Changes while CREATED (GO3S_IOC_SET_AFFINITY), or by whoever holds
+	 * @co runnable (go3s_sched_rehome(), the CPU that pops it): that is
+	 * us.  If @co may no longer run there, that CPU passes it on when it
+	 * pops it (go3s_sched_forward()).
 	 */
 	int cpu = READ_ONCE(co->cpu);
 	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, cpu);
@@ -325,9 +444,13 @@ static __always_inline void go3s_co_off_cpu(struct go3s_co *co)
 }
 
 /*
- * Before running @co, popped from this CPU's run queue: a movable one may
- * have been taken from a ring while its old CPU was still switching it out
- * (a yield queues itself before go3s_switch() saves its stack pointer).
+ * Before running @co, popped from this CPU's run queue: it may have been
+ * taken from a ring while its old CPU was still switching it out (a yield
+ * queues itself before go3s_switch() saves its stack pointer), or sent
+ * here from another CPU by a waker or a forward.  Any coroutine may have
+ * moved (a pinned one too: its set may have changed while it was on a
+ * ring), so every pop waits; for one that never left this CPU the load
+ * finds 0 at once.
  * Wait until it is off that CPU, as try_to_wake_up() waits on p->on_cpu;
  * acquire, partner: go3s_co_off_cpu() after the loop's switch back in
  * go3s_sched_run_one(), or go3s_co_finish_switch() after a direct yield.
@@ -337,21 +460,39 @@ static __always_inline void go3s_co_off_cpu(struct go3s_co *co)
  * another CPU reaches our ring only by a steal in our loop, before the
  * coroutine we are switching out started to run.
  *
- * Then the coroutine belongs to this CPU: wakers queue it here from now
- * on.  Only the CPU that popped it writes ->cpu, and a waker reads it only
- * after the coroutine suspends here (the fully ordered state transitions
- * order the two).  Entries moved by a steal keep their old ->cpu while
- * they wait in our ring (a status snapshot may show it): no waker can
- * queue an ACTIVE coroutine.
+ * Then, if it may run here, the coroutine belongs to this CPU: wakers
+ * queue it here from now on.  Only the CPU that popped it writes ->cpu,
+ * and a waker reads it only after the coroutine suspends here (the fully
+ * ordered state transitions order the two).  Entries moved by a steal
+ * keep their old ->cpu while they wait in our ring (a status snapshot may
+ * show it): no waker can queue an ACTIVE coroutine.  One that may not run
+ * here keeps its ->cpu too, until go3s_sched_forward() sends it on.
+ *
+ * Return: false if @co may not run on this CPU (its allowed set).
  */
-static __always_inline void go3s_co_wait_off_cpu(struct go3s_sched *s,
+static __always_inline bool go3s_co_wait_off_cpu(struct go3s_sched *s,
 						 struct go3s_co *co)
 {
-	if (!READ_ONCE(co->movable))
-		return;
 	smp_cond_load_acquire(&co->on_cpu, !VAL);
+	if (unlikely(!go3s_co_allowed(co, s->cpu)))
+		return false;
 	if (co->cpu != s->cpu)
 		WRITE_ONCE(co->cpu, s->cpu);
+	return true;
+}
+
+/*
+ * @co, popped here and off every CPU (go3s_co_wait_off_cpu()), may not run
+ * on this CPU: its allowed set changed, or a thief took it from a CPU it
+ * may run on.  Send it to a running CPU of its set (or let it wait for
+ * one).  A CPU whose steals bring it only such coroutines would steal them
+ * again and again while their CPUs are busy: it steals no more in this
+ * pass.
+ */
+static void go3s_sched_forward(struct go3s_sched *s, struct go3s_co *co)
+{
+	s->no_steal = true;
+	go3s_sched_resend(co);
 }
 
 /* The canary at the far end of @co's stack is gone: fail it, touch nothing. */
@@ -454,7 +595,12 @@ static struct go3s_co *go3s_sched_run_one(struct go3s_sched *s,
 {
 	enum go3s_switch_reason reason;
 
-	go3s_co_wait_off_cpu(s, co);
+	if (unlikely(!go3s_co_wait_off_cpu(s, co))) {
+		go3s_sched_forward(s, co);
+		s->pass_n++;
+		*now = go3s_clock();
+		return NULL;
+	}
 	if (co->failed || (!co->started &&
 			   go3s_co_state(co) == GO3S_STATE_CANCELLED)) {
 		go3s_co_finish(s, co);
@@ -522,7 +668,8 @@ static struct go3s_co *go3s_sched_steal(struct go3s_sched *s)
 	int cpu;
 
 	/* The "steal" parameter: a hint, read once per pass. */
-	if (!READ_ONCE(go3s_steal_enabled) || num_online_cpus() < 2)
+	if (s->no_steal || !READ_ONCE(go3s_steal_enabled) ||
+	    num_online_cpus() < 2)
 		return NULL;
 	start = get_random_u32_below(nr_cpu_ids);
 	for (pass = 0; pass < GO3S_STEAL_PASSES; pass++) {
@@ -758,6 +905,7 @@ static bool go3s_sched_run(struct go3s_sched *s)
 	s->stats.passes++;
 	s->pass_start = go3s_clock();
 	s->pass_n = 0;
+	s->no_steal = false;
 	/* What the coroutines must give back at every switch-out. */
 	go3s_ctx_save(&s->base);
 	s->task_canary = go3s_canary_get();
@@ -873,6 +1021,9 @@ bool go3s_co_yield_direct(struct go3s_sched *s, struct go3s_co *co)
 
 	if (unlikely(!go3s_stack_canary_intact(co->stack)))
 		return false;
+	/* Its allowed set no longer has this CPU: the loop forwards it. */
+	if (unlikely(!go3s_co_allowed(co, s->cpu)))
+		return false;
 	now = go3s_clock();
 	if (s->pass_n + 1 >= GO3S_BUDGET_SWITCHES ||
 	    go3s_clock_delta(s->pass_start, now) >= GO3S_BUDGET_NS)
@@ -891,9 +1042,9 @@ bool go3s_co_yield_direct(struct go3s_sched *s, struct go3s_co *co)
 		return true;
 	}
 	if (next != co) {
-		go3s_co_wait_off_cpu(s, next);
-		if (!next->started || next->failed) {
-			/* A first run or a finish: the loop's job. */
+		if (!go3s_co_wait_off_cpu(s, next) || !next->started ||
+		    next->failed) {
+			/* A forward, first run or finish: the loop's job. */
 			s->next = next;
 			go3s_co_switch_out(s, co, GO3S_SWITCH_HANDOVER);
 			return true;
@@ -1141,6 +1292,8 @@ static void go3s_sched_start(struct go3s_sched *s)
 	synchronize_rcu();
 	if (!go3s_runq_empty(&s->rq))
 		go3s_sched_kick(s);
+	/* Some of them may run here now. */
+	go3s_sched_rehome_homeless();
 }
 
 /*
@@ -1265,8 +1418,55 @@ void go3s_sched_evacuate(void)
 		    !READ_ONCE(s->ready))
 			go3s_sched_drain(s);
 	}
+	go3s_sched_rehome_homeless();
 	mutex_unlock(&go3s_cpus_mutex);
 	cpus_read_unlock();
+}
+
+/**
+ * go3s_sched_affinity_changed() - a coroutine's allowed set changed
+ * @co: the coroutine, its new set published (go3s_co_set_allowed())
+ *
+ * A running or queued coroutine sees its new set at its next switch or
+ * pop.  One waiting for a parked CPU is looked at only when a CPU starts:
+ * if its new set has a running CPU, send it there now, draining its parked
+ * CPU's queue (and the homeless list) as go3s_sched_evacuate() does.  A
+ * snapshot of ->cpu will do: a coroutine leaves a parked CPU only through
+ * such a drain, under the locks we take.
+ *
+ * Context: process context, may sleep.
+ */
+void go3s_sched_affinity_changed(struct go3s_co *co)
+{
+	struct go3s_sched *s = per_cpu_ptr(&go3s_scheds, READ_ONCE(co->cpu));
+
+	if (READ_ONCE(s->ready) && llist_empty(&go3s_homeless))
+		return;
+	cpus_read_lock();
+	mutex_lock(&go3s_cpus_mutex);
+	/* Parked, and kept so by both locks (see go3s_sched_drain()). */
+	if (go3s_sched_up && !READ_ONCE(s->ready))
+		go3s_sched_drain(s);
+	go3s_sched_rehome_homeless();
+	mutex_unlock(&go3s_cpus_mutex);
+	cpus_read_unlock();
+}
+
+/**
+ * go3s_sched_mask_usable() - does a CPU set have a CPU that runs coroutines?
+ * @mask: the set
+ *
+ * Return: true if a CPU of @mask is online and in the usable set (its
+ * scheduler ready), a snapshot.
+ */
+bool go3s_sched_mask_usable(const struct cpumask *mask)
+{
+	int cpu;
+
+	for_each_cpu_and(cpu, mask, cpu_online_mask)
+		if (READ_ONCE(per_cpu_ptr(&go3s_scheds, cpu)->ready))
+			return true;
+	return false;
 }
 
 /* Stop every CPU's machinery; no coroutine is left. */

@@ -87,15 +87,22 @@ struct go3s_co {
 	/* Saved stack pointer while switched out; own. */
 	unsigned long sp;
 	atomic_t state;			/* go3s_co_transition() only */
-	int cpu;			/* WRITE_ONCE(): see go3s_sched_enqueue() */
+	int cpu;			/* WRITE_ONCE(): see go3s_co_wait_off_cpu() */
 	u8 prio;			/* WRITE_ONCE() any time; READ_ONCE() */
 	u8 reason;			/* own; enum go3s_switch_reason */
 	bool started;			/* own */
 	bool failed;			/* own */
 	u8 on_cpu;			/* running or switching out (sched.c) */
-	u8 movable;			/* may change CPU, be stolen; WRITE_ONCE() off queues */
+	u8 movable;			/* stealable: go3s_co_set_allowed(), WRITE_ONCE() */
 	bool timer_fired;		/* own, WRITE_ONCE() from its timer */
 	u16 all_cpu;			/* registry slot: set at spawn */
+	/*
+	 * The CPUs it may run on: NULL for any, cpumask_of() its one CPU, or
+	 * a copy of its own (go3s_allowed_new()).  go3s_co_set_allowed()
+	 * replaces it at any time; readers are RCU-sched readers (the run
+	 * loop, wakers with preemption disabled), see sched.c.
+	 */
+	const struct cpumask __rcu *allowed;
 	refcount_t ref;
 	u64 id;
 	go3s_fn_t fn;
@@ -229,6 +236,7 @@ struct go3s_sched {
 	u8 ready;			/* running: release/acquire, any CPU */
 	u8 stopped;			/* bottom half killed (unload) */
 	u8 spinning;			/* a thief, counted in nr_spinning; READ_ONCE() */
+	u8 no_steal;			/* this pass forwarded: steal no more */
 	int cpu;
 	struct go3s_sched_stats stats;
 	struct go3s_bh bh;
@@ -307,6 +315,8 @@ bool go3s_sched_steal_set(bool on);
 int go3s_sched_nr_spinning(void);
 void go3s_sched_stats_read(int cpu, struct go3s_sched_stats *st);
 unsigned long go3s_sched_backoff_rounds(int cpu);
+void go3s_sched_affinity_changed(struct go3s_co *co);
+bool go3s_sched_mask_usable(const struct cpumask *mask);
 
 /* verbs.c */
 unsigned long *go3s_co_main(struct go3s_co *co);
@@ -326,6 +336,9 @@ void go3s_co_finish(struct go3s_sched *s, struct go3s_co *co);
 void go3s_co_set_notify(struct go3s_co *co, go3s_notify_fn fn, void *data);
 unsigned int go3s_spawn_orphans(unsigned int n);
 void go3s_orphans_free(void);
+const struct cpumask *go3s_allowed_new(const struct cpumask *mask, gfp_t gfp);
+void go3s_allowed_free(const struct cpumask *allowed);
+void go3s_co_set_allowed(struct go3s_co *co, const struct cpumask *allowed);
 
 /**
  * struct go3s_co_info - per-coroutine status (§7), a snapshot
@@ -333,7 +346,7 @@ void go3s_orphans_free(void);
  * @state: &enum go3s_state
  * @on_cpu: running rather than queued (meaningful when ACTIVE)
  * @finished: its stack is released; @result and @stack_hwm are final
- * @cpu: the CPU it is pinned to
+ * @cpu: the CPU it runs or is queued on (or last ran on)
  * @prio: &enum go3s_prio
  * @result: the body's return value, once finished
  * @switches: switches into it

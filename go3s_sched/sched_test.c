@@ -1209,9 +1209,9 @@ static void go3s_test_steal(struct kunit *test)
 		co[i] = go3s_test_spawn(test, go3s_t_steal_body, &c[i],
 					c[i].pin >= 0 ? c[i].pin : c0,
 					GO3S_SPAWN_SUSPENDED);
-		/* CREATED: nothing of it is queued yet. */
+		/* Any CPU: it stays on c0 until it runs, then may move. */
 		if (c[i].pin < 0)
-			WRITE_ONCE(co[i]->movable, 1);
+			KUNIT_EXPECT_EQ(test, go3s_set_affinity(co[i], NULL), 0);
 	}
 	/* The pinned ones first, so that their CPUs run dry early. */
 	for (i = nr; i-- > 0;)
@@ -1597,6 +1597,305 @@ static void go3s_test_idle_wake_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, steals - steals0, 0ULL);
 }
 
+/* affinity: sets changed at runtime, stealing within sets */
+
+#define GO3S_T_AFF_NR		12	/* coroutines of the runtime change */
+#define GO3S_T_AFF_STRETCHES	600	/* stretches run after the change */
+
+struct go3s_t_aff {
+	int phase;			/* 0, 1: new sets given, 2: stop */
+	atomic_t after;			/* stretches begun in phase 1 */
+	atomic_t outside;		/* of those, run outside the new set */
+};
+
+struct go3s_t_aff_co {
+	struct go3s_t_aff *t;
+	struct cpumask *want;		/* the new set */
+};
+
+static int go3s_t_aff_body(void *arg)
+{
+	struct go3s_t_aff_co *c = arg;
+	int phase;
+
+	for (;;) {
+		/*
+		 * Acquire: phase 1 means our new set is published, so the
+		 * yield below is a switch after go3s_set_affinity().
+		 * Partner: smp_store_release() of ->phase in the test.
+		 */
+		phase = smp_load_acquire(&c->t->phase);
+		if (phase == 2)
+			return 7;
+		if (go3s_yield())
+			return -1;
+		if (phase == 1) {
+			atomic_inc(&c->t->after);
+			if (!cpumask_test_cpu(raw_smp_processor_id(), c->want))
+				atomic_inc(&c->t->outside);
+		}
+	}
+}
+
+/* @n CPUs from the @i-th online one on, wrapping. */
+static void go3s_t_aff_mask(struct cpumask *m, unsigned int i, unsigned int n)
+{
+	cpumask_clear(m);
+	while (n--)
+		cpumask_set_cpu(go3s_test_cpu(i++), m);
+}
+
+/*
+ * Yielding coroutines, pinned, on any CPU or on a mask, get a new set
+ * while they run (pinned elsewhere, two CPUs, one CPU): from their next
+ * switch on they run only on CPUs of it, and end on one.
+ */
+static void go3s_test_affinity_change(struct kunit *test)
+{
+	unsigned int ncpu = num_online_cpus(), i;
+	struct go3s_t_aff_co *c;
+	struct go3s_co **co;
+	struct go3s_t_aff *t;
+	struct cpumask *old;
+	unsigned long end;
+
+	if (ncpu < 2)
+		kunit_skip(test, "needs two CPUs");
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	c = kunit_kcalloc(test, GO3S_T_AFF_NR, sizeof(*c), GFP_KERNEL);
+	co = kunit_kcalloc(test, GO3S_T_AFF_NR, sizeof(*co), GFP_KERNEL);
+	old = kunit_kzalloc(test, cpumask_size(), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, co);
+	KUNIT_ASSERT_NOT_NULL(test, old);
+	for (i = 0; i < GO3S_T_AFF_NR; i++) {
+		c[i].t = t;
+		c[i].want = kunit_kzalloc(test, cpumask_size(), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, c[i].want);
+		switch (i % 3) {
+		case 0:		/* pinned, then pinned to the next CPU */
+			co[i] = go3s_test_spawn(test, go3s_t_aff_body, &c[i],
+						go3s_test_cpu(i), 0);
+			go3s_t_aff_mask(c[i].want, i + 1, 1);
+			break;
+		case 1:		/* any CPU, then two */
+			co[i] = go3s_test_spawn(test, go3s_t_aff_body, &c[i],
+						GO3S_CPU_ANY, 0);
+			go3s_t_aff_mask(c[i].want, i, 2);
+			break;
+		default:	/* two CPUs, then one of the others */
+			go3s_t_aff_mask(old, i, 2);
+			co[i] = go3s_test_spawn(test, go3s_t_aff_body, &c[i],
+						go3s_test_cpu(i),
+						GO3S_SPAWN_SUSPENDED);
+			KUNIT_EXPECT_EQ(test, go3s_set_affinity(co[i], old), 0);
+			KUNIT_EXPECT_EQ(test, go3s_resume(co[i]), 0);
+			go3s_t_aff_mask(c[i].want, i + 2, 1);
+			break;
+		}
+	}
+	/* All of them running. */
+	end = jiffies + GO3S_TEST_JOIN_TIMEOUT;
+	for (i = 0; i < GO3S_T_AFF_NR; i++)
+		while (READ_ONCE(co[i]->switches) < 3 && time_before(jiffies, end))
+			usleep_range(100, 500);
+	for (i = 0; i < GO3S_T_AFF_NR; i++)
+		KUNIT_EXPECT_EQ(test, go3s_set_affinity(co[i], c[i].want), 0);
+	/* Partner: smp_load_acquire() in go3s_t_aff_body(). */
+	smp_store_release(&t->phase, 1);
+	while (atomic_read(&t->after) < GO3S_T_AFF_STRETCHES &&
+	       time_before(jiffies, end))
+		usleep_range(1000, 2000);
+	WRITE_ONCE(t->phase, 2);
+	for (i = 0; i < GO3S_T_AFF_NR; i++) {
+		/* Ended where it ran last, a CPU of the new set. */
+		if (!go3s_join(co[i], GO3S_TEST_JOIN_TIMEOUT, NULL))
+			KUNIT_EXPECT_TRUE(test,
+					  cpumask_test_cpu(READ_ONCE(co[i]->cpu),
+							   c[i].want));
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co[i]), 7);
+	}
+	KUNIT_EXPECT_GE(test, atomic_read(&t->after), GO3S_T_AFF_STRETCHES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->outside), 0);
+}
+
+/* Errors: an empty or unusable set, an ended coroutine. */
+static int go3s_t_aff_quick(void *arg)
+{
+	return 5;
+}
+
+static void go3s_test_affinity_errors(struct kunit *test)
+{
+	struct cpumask *m = kunit_kzalloc(test, cpumask_size(), GFP_KERNEL);
+	struct go3s_co *co;
+	int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, m);
+	co = go3s_test_spawn(test, go3s_t_aff_quick, NULL, GO3S_CPU_ANY,
+			     GO3S_SPAWN_SUSPENDED);
+	KUNIT_EXPECT_EQ(test, go3s_set_affinity(co, m), -EINVAL);
+	for_each_possible_cpu(cpu)
+		if (!cpu_online(cpu))
+			cpumask_set_cpu(cpu, m);
+	KUNIT_EXPECT_EQ(test, go3s_set_affinity(co, m), -EINVAL);
+	/* Refused: unchanged, still any CPU. */
+	KUNIT_EXPECT_TRUE(test, co->movable);
+	KUNIT_EXPECT_NULL(test, rcu_access_pointer(co->allowed));
+	cpumask_set_cpu(go3s_test_cpu(1), m);
+	KUNIT_EXPECT_EQ(test, go3s_set_affinity(co, m), 0);
+	/* One usable CPU (offline ones kept): movable only if it has more. */
+	KUNIT_EXPECT_EQ(test, (bool)co->movable, cpumask_weight(m) > 1);
+	KUNIT_EXPECT_EQ(test, go3s_resume(co), 0);
+	KUNIT_EXPECT_EQ(test, go3s_join(co, GO3S_TEST_JOIN_TIMEOUT, NULL), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(co->cpu), go3s_test_cpu(1));
+	KUNIT_EXPECT_EQ(test, go3s_set_affinity(co, NULL), -EBUSY);
+	KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co), 5);
+}
+
+#define GO3S_T_AFFS_NR		600	/* masked and pinned coroutines */
+#define GO3S_T_AFFS_YIELDS	60
+
+struct go3s_t_affs {
+	atomic_t done;			/* bodies of the c0 ones returned */
+	atomic_t outside;		/* a stretch run outside its set */
+	atomic_t twice;			/* seen running on two CPUs at once */
+};
+
+struct go3s_t_affs_co {
+	struct go3s_t_affs *st;
+	struct cpumask *set;		/* NULL: a pacer, pinned to ->pin */
+	int pin;
+	atomic_t running;
+	unsigned long cpus;		/* CPUs it ran on (below BITS_PER_LONG) */
+};
+
+static void go3s_t_affs_check(struct go3s_t_affs_co *c)
+{
+	int cpu = raw_smp_processor_id();
+
+	if (atomic_inc_return(&c->running) != 1)
+		atomic_inc(&c->st->twice);
+	if (c->set ? !cpumask_test_cpu(cpu, c->set) : cpu != c->pin)
+		atomic_inc(&c->st->outside);
+	if (cpu < BITS_PER_LONG)
+		c->cpus |= BIT(cpu);
+	atomic_dec(&c->running);
+}
+
+static int go3s_t_affs_body(void *arg)
+{
+	struct go3s_t_affs_co *c = arg;
+	int i;
+
+	go3s_t_affs_check(c);
+	if (!c->set) {
+		/* A pacer: its CPU runs dry after every sleep and steals. */
+		while (atomic_read(&c->st->done) < GO3S_T_AFFS_NR) {
+			if (go3s_sleep(200 * NSEC_PER_USEC) == -ECANCELED)
+				return -1;
+			go3s_t_affs_check(c);
+		}
+		return 3;
+	}
+	for (i = 0; i < GO3S_T_AFFS_YIELDS; i++) {
+		if (go3s_yield())
+			return -1;
+		go3s_t_affs_check(c);
+	}
+	atomic_inc(&c->st->done);
+	return 3;
+}
+
+/*
+ * Hundreds of coroutines all start on one CPU, c0, beside pinned pacers on
+ * every other CPU whose loops run dry and steal.  A quarter are pinned to
+ * c0, the others have masks: c0 and one other CPU, every CPU but one
+ * other, or one other CPU and c1 (not c0 at all).  Thieves take masked
+ * ones whether their CPU is in the set or not: every stretch between two
+ * yields runs on a CPU of the coroutine's set, pinned ones never leave
+ * c0, and masked ones do get stolen (they ran on more than one CPU).
+ */
+static void go3s_test_affinity_steal(struct kunit *test)
+{
+	unsigned int ncpu = num_online_cpus(), nr, i, n = 0;
+	u64 steals_before = 0, steals_after = 0;
+	struct go3s_sched_stats stats;
+	struct go3s_t_affs_co *c;
+	unsigned long seen = 0;
+	struct go3s_t_affs *st;
+	struct go3s_co **co;
+	int cpu, c0, other;
+
+	if (ncpu < 3)
+		kunit_skip(test, "needs three CPUs");
+	c0 = go3s_test_cpu(0);
+	nr = GO3S_T_AFFS_NR + 2 * (ncpu - 1);
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	c = kunit_kcalloc(test, nr, sizeof(*c), GFP_KERNEL);
+	co = kunit_kcalloc(test, nr, sizeof(*co), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	KUNIT_ASSERT_NOT_NULL(test, co);
+	for_each_online_cpu(cpu) {
+		go3s_sched_stats_read(cpu, &stats);
+		steals_before += stats.steals;
+	}
+	for (i = 0; i < nr; i++) {
+		c[i].st = st;
+		if (i >= GO3S_T_AFFS_NR) {
+			c[i].pin = go3s_test_cpu(1 + n++ % (ncpu - 1));
+			co[i] = go3s_test_spawn(test, go3s_t_affs_body, &c[i],
+						c[i].pin, GO3S_SPAWN_SUSPENDED);
+			continue;
+		}
+		c[i].set = kunit_kzalloc(test, cpumask_size(), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, c[i].set);
+		other = go3s_test_cpu(1 + i % (ncpu - 1));
+		switch (i % 4) {
+		case 0:
+			cpumask_set_cpu(c0, c[i].set);
+			break;
+		case 1:
+			cpumask_set_cpu(c0, c[i].set);
+			cpumask_set_cpu(other, c[i].set);
+			break;
+		case 2:
+			cpumask_copy(c[i].set, cpu_online_mask);
+			cpumask_clear_cpu(other, c[i].set);
+			break;
+		default:
+			cpumask_set_cpu(other, c[i].set);
+			cpumask_set_cpu(go3s_test_cpu(1), c[i].set);
+			break;
+		}
+		co[i] = go3s_test_spawn(test, go3s_t_affs_body, &c[i], c0,
+					GO3S_SPAWN_SUSPENDED);
+		/* CREATED: it is queued on c0, its set applies from there. */
+		KUNIT_EXPECT_EQ(test, go3s_set_affinity(co[i], c[i].set), 0);
+	}
+	/* The pacers first, so that their CPUs run dry early. */
+	for (i = nr; i-- > 0;)
+		KUNIT_EXPECT_EQ(test, go3s_resume(co[i]), 0);
+	for (i = 0; i < nr; i++) {
+		KUNIT_EXPECT_EQ(test, go3s_test_join_put(test, co[i]), 3);
+		if (i < GO3S_T_AFFS_NR && i % 4 && i % 4 != 3)
+			seen |= c[i].cpus & ~BIT(c0);
+	}
+	for_each_online_cpu(cpu) {
+		go3s_sched_stats_read(cpu, &stats);
+		steals_after += stats.steals;
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->outside), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&st->twice), 0);
+	KUNIT_EXPECT_GT(test, steals_after, steals_before);
+	/* Masked ones with c0 in their set left it: they were stolen. */
+	KUNIT_EXPECT_NE(test, seen, 0UL);
+	kunit_info(test, "steals %llu, masked ones left c0 for %d CPUs\n",
+		   steals_after - steals_before, (int)hweight_long(seen));
+}
+
 static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE(go3s_test_spawn_yield_complete),
 	KUNIT_CASE_SLOW(go3s_test_suspend_resume_race),
@@ -1618,6 +1917,10 @@ static struct kunit_case go3s_sched_cases[] = {
 	KUNIT_CASE_SLOW(go3s_test_skew_no_steal),
 	KUNIT_CASE_SLOW(go3s_test_idle_wake_no_herd),
 	KUNIT_CASE(go3s_test_idle_wake_pinned),
+	/* affinity */
+	KUNIT_CASE(go3s_test_affinity_change),
+	KUNIT_CASE(go3s_test_affinity_errors),
+	KUNIT_CASE_SLOW(go3s_test_affinity_steal),
 	{}
 };
 

@@ -392,36 +392,41 @@ void go3s_session_close(struct go3s_session *s)
 EXPORT_SYMBOL_IF_KUNIT(go3s_session_close);
 
 /*
- * Where a coroutine goes: @cpu itself, or with GO3S_CREATE_CPU_ANY the
- * online CPU with a scheduler, within the user's mask at @umask if there
- * is one, whose run queue is shortest.
+ * The CPU choice of CREATE and SET_AFFINITY: @cpu alone, or with
+ * GO3S_CREATE_CPU_ANY any CPU (no @umask) or the CPUs of the user's mask at
+ * @umask.  *@allowedp gets the set, from go3s_allowed_new(): the caller
+ * gives it to the coroutine or frees it.
  *
- * Return: the CPU, -EINVAL, -EFAULT or -ENOMEM.
+ * Return: where it starts: @cpu, or the online CPU with a scheduler, in
+ * the set, whose run queue is shortest; -EINVAL, -EFAULT or -ENOMEM.
  */
-static int go3s_place(u32 cpu, u64 umask, u32 size)
+static int go3s_place(u32 cpu, u64 umask, u32 size,
+		      const struct cpumask **allowedp)
 {
 	unsigned int best = UINT_MAX, len;
-	cpumask_var_t allowed;
+	const struct cpumask *allowed;
+	cpumask_var_t mask;
 	int c, pick = -EINVAL;
 
 	if (cpu != GO3S_CREATE_CPU_ANY) {
 		if (umask || size || cpu >= nr_cpu_ids || !cpu_online(cpu) ||
 		    !READ_ONCE(per_cpu_ptr(&go3s_scheds, cpu)->ready))
 			return -EINVAL;
+		*allowedp = cpumask_of(cpu);
 		return cpu;
 	}
 	if (!umask != !size || size % sizeof(u64) || size > GO3S_CPU_MASK_MAX)
 		return -EINVAL;
-	if (!zalloc_cpumask_var(&allowed, GFP_KERNEL))
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;
 	if (!umask) {
-		cpumask_copy(allowed, cpu_online_mask);
-	} else if (copy_from_user(cpumask_bits(allowed), u64_to_user_ptr(umask),
+		cpumask_copy(mask, cpu_possible_mask);
+	} else if (copy_from_user(cpumask_bits(mask), u64_to_user_ptr(umask),
 				  min_t(size_t, size, cpumask_size()))) {
 		pick = -EFAULT;
 		goto out;
 	}
-	for_each_cpu_and(c, allowed, cpu_online_mask) {
+	for_each_cpu_and(c, mask, cpu_online_mask) {
 		struct go3s_sched *sc = per_cpu_ptr(&go3s_scheds, c);
 
 		if (!READ_ONCE(sc->ready))
@@ -432,8 +437,15 @@ static int go3s_place(u32 cpu, u64 umask, u32 size)
 			pick = c;
 		}
 	}
+	if (pick < 0)
+		goto out;
+	allowed = go3s_allowed_new(mask, GFP_KERNEL_ACCOUNT);
+	if (IS_ERR(allowed))
+		pick = PTR_ERR(allowed);
+	else
+		*allowedp = allowed;
 out:
-	free_cpumask_var(allowed);
+	free_cpumask_var(mask);
 	return pick;
 }
 
@@ -505,6 +517,7 @@ static long go3s_ioc_create(struct go3s_session *s, void *karg,
 			    struct go3s_uabi_out *out)
 {
 	struct go3s_create *arg = karg;
+	const struct cpumask *allowed;
 	struct go3s_ucoro *u;
 	struct go3s_co *co;
 	size_t stack;
@@ -516,13 +529,16 @@ static long go3s_ioc_create(struct go3s_session *s, void *karg,
 	stack = go3s_stack_size(arg->stack_size);
 	if (!stack)
 		return -EINVAL;
-	cpu = go3s_place(arg->cpu, arg->cpu_mask, arg->cpu_mask_size);
+	cpu = go3s_place(arg->cpu, arg->cpu_mask, arg->cpu_mask_size,
+			 &allowed);
 	if (cpu < 0)
 		return cpu;
 
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
-	if (!u)
+	if (!u) {
+		go3s_allowed_free(allowed);
 		return -ENOMEM;
+	}
 	kref_init(&u->kref);
 	u->sess = s;
 	INIT_LIST_HEAD(&u->done_node);
@@ -571,9 +587,8 @@ static long go3s_ioc_create(struct go3s_session *s, void *karg,
 		ret = PTR_ERR(co);
 		goto err_erase;
 	}
-	/* Any CPU at all: it may move when its CPU is parked. */
-	WRITE_ONCE(co->movable,
-		   arg->cpu == GO3S_CREATE_CPU_ANY && !arg->cpu_mask);
+	/* CREATED: nothing of it is queued yet, nobody else sees it. */
+	go3s_co_set_allowed(co, allowed);
 	u->co = co;
 	go3s_ucoro_publish(s, u, !(arg->flags & GO3S_CREATE_SUSPENDED));
 	return 0;
@@ -588,6 +603,7 @@ err_uncharge:
 err_free:
 	go3s_prog_free(u->prog);
 	kfree(u);
+	go3s_allowed_free(allowed);
 	return ret;
 }
 
@@ -661,7 +677,9 @@ static long go3s_ioc_set_affinity(struct go3s_session *s, void *karg,
 				  struct go3s_uabi_out *out)
 {
 	struct go3s_affinity *arg = karg;
+	const struct cpumask *allowed;
 	struct go3s_ucoro *u;
+	unsigned int state;
 	int cpu, ret = 0;
 
 	if (arg->flags || arg->pad)
@@ -669,25 +687,32 @@ static long go3s_ioc_set_affinity(struct go3s_session *s, void *karg,
 	u = go3s_ucoro_find(s, arg->id);
 	if (!u)
 		return -ESRCH;
-	cpu = go3s_place(arg->cpu, arg->cpu_mask, arg->cpu_mask_size);
+	cpu = go3s_place(arg->cpu, arg->cpu_mask, arg->cpu_mask_size,
+			 &allowed);
 	if (cpu < 0) {
 		ret = cpu;
 		goto out;
 	}
 	/*
-	 * Only a coroutine that never ran moves: nothing of it is queued,
-	 * armed or cached on a CPU yet, and only this session can start it
-	 * (RESUME and CANCEL take s->lock too).
+	 * s->lock: RESUME and CANCEL take it too, so a CREATED coroutine is
+	 * not queued while we move it to the CPU it starts on; nothing of it
+	 * is queued, armed or cached on a CPU yet.  A started one keeps its
+	 * CPU until its next switch or wakeup, which sees the new set.
 	 */
 	mutex_lock(&s->lock);
-	if (go3s_state(u->co) == GO3S_STATE_CREATED) {
-		WRITE_ONCE(u->co->cpu, cpu);
-		WRITE_ONCE(u->co->movable, arg->cpu == GO3S_CREATE_CPU_ANY &&
-			   !arg->cpu_mask);
-	} else {
+	state = go3s_state(u->co);
+	if (state >= GO3S_STATE_COMPLETING) {
 		ret = -EBUSY;
+	} else {
+		if (state == GO3S_STATE_CREATED)
+			WRITE_ONCE(u->co->cpu, cpu);
+		go3s_co_set_allowed(u->co, allowed);
+		allowed = NULL;
 	}
 	mutex_unlock(&s->lock);
+	go3s_allowed_free(allowed);
+	if (!ret)
+		go3s_sched_affinity_changed(u->co);
 out:
 	go3s_ucoro_put(u);
 	return ret;
@@ -839,7 +864,7 @@ static long go3s_ioc_status(struct go3s_session *s, void *karg,
 	memset(arg, 0, sizeof(*arg));
 	arg->id = u->id;
 	arg->state = go3s_state(co);
-	/* Partner: WRITE_ONCE() in SET_AFFINITY; a snapshot. */
+	/* A snapshot; see go3s_co_wait_off_cpu() for its writers. */
 	arg->cpu = READ_ONCE(co->cpu);
 	arg->on_cpu = go3s_on_cpu(co);
 	/*

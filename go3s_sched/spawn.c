@@ -11,7 +11,9 @@
 #include <linux/err.h>
 #include <linux/export.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -308,7 +310,9 @@ EXPORT_SYMBOL_IF_KUNIT(go3s_co_set_notify);
  *         passes THIS_MODULE)
  * @fn: the body; runs in atomic context (see go3s.h) and returns a result
  * @arg: its argument
- * @cpu: the CPU it is pinned to, or %GO3S_CPU_ANY for the calling CPU
+ * @cpu: the CPU it is pinned to, or %GO3S_CPU_ANY: it starts on the
+ *       calling CPU and may run on any (other CPUs steal it, a CPU leaving
+ *       go3s hands it on); go3s_set_affinity() changes this later
  * @prio: its run-queue level
  * @stack_size: bytes, 0 for the default (16 KiB); at least 8 KiB
  * @flags: %GO3S_SPAWN_SUSPENDED to leave it CREATED until go3s_resume()
@@ -362,6 +366,7 @@ struct go3s_co *__go3s_spawn(struct module *owner, go3s_fn_t fn, void *arg,
 	atomic_set(&co->state, GO3S_STATE_CREATED);
 	co->cpu = cpu;
 	co->movable = movable;
+	RCU_INIT_POINTER(co->allowed, movable ? NULL : cpumask_of(cpu));
 	co->prio = prio;
 	refcount_set(&co->ref, 2);	/* the caller's and the scheduler's */
 	co->fn = fn;
@@ -396,6 +401,142 @@ err_charge:
 	return ERR_PTR(err);
 }
 EXPORT_SYMBOL_GPL(__go3s_spawn);
+
+/*
+ * Allowed sets.  &go3s_co.allowed is NULL (any CPU), cpumask_of() a CPU
+ * (pinned; a constant of the kernel's, shared), or a copy of a mask of
+ * two CPUs or more in a struct go3s_cpus of its own: a mask is stored
+ * only where one is given, sized for the CPUs this boot can have
+ * (cpumask_size()), never a whole NR_CPUS-bit struct cpumask.
+ */
+struct go3s_cpus {
+	struct rcu_head rcu;
+	unsigned long bits[];
+};
+
+/* Writers of &go3s_co.allowed and &go3s_co.movable, so the two agree. */
+static DEFINE_MUTEX(go3s_affinity_mutex);
+
+static bool go3s_allowed_is_copy(const struct cpumask *allowed)
+{
+	return allowed && allowed != cpumask_of(cpumask_first(allowed));
+}
+
+/**
+ * go3s_allowed_new() - an allowed set for &go3s_co.allowed
+ * @mask: the CPUs, or NULL for any
+ * @gfp: for the copy
+ *
+ * Only possible CPUs count.  A set of every possible CPU is NULL, a set of
+ * one is cpumask_of() it, anything else a copy.
+ *
+ * Return: the set (NULL included), ERR_PTR(-EINVAL) if @mask has no
+ * possible CPU, or ERR_PTR(-ENOMEM).  go3s_allowed_free() it unless
+ * go3s_co_set_allowed() took it.
+ */
+const struct cpumask *go3s_allowed_new(const struct cpumask *mask, gfp_t gfp)
+{
+	struct go3s_cpus *c;
+	unsigned int first;
+
+	if (!mask || cpumask_subset(cpu_possible_mask, mask))
+		return NULL;
+	first = cpumask_first_and(mask, cpu_possible_mask);
+	if (first >= nr_cpu_ids)
+		return ERR_PTR(-EINVAL);
+	if (cpumask_next_and(first, mask, cpu_possible_mask) >= nr_cpu_ids)
+		return cpumask_of(first);
+	c = kmalloc(sizeof(*c) + cpumask_size(), gfp);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	cpumask_and(to_cpumask(c->bits), mask, cpu_possible_mask);
+	return to_cpumask(c->bits);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_allowed_new);
+
+/**
+ * go3s_allowed_free() - free what go3s_allowed_new() made
+ * @allowed: the set; NULL and cpumask_of() sets need nothing
+ *
+ * After an RCU grace period: the run loop and wakers may still read a set
+ * just replaced (see go3s_co_mask()).
+ */
+void go3s_allowed_free(const struct cpumask *allowed)
+{
+	struct go3s_cpus *c;
+
+	if (!go3s_allowed_is_copy(allowed))
+		return;
+	c = container_of((unsigned long *)cpumask_bits(allowed),
+			 struct go3s_cpus, bits[0]);
+	kfree_rcu(c, rcu);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_allowed_free);
+
+/**
+ * go3s_co_set_allowed() - give a coroutine a new allowed set
+ * @co: the coroutine
+ * @allowed: from go3s_allowed_new(); @co owns it from now on
+ *
+ * Movable (stealable) follows: a set of more than one CPU.  A coroutine on
+ * a run queue keeps the kind of slot it has (ring or pinned FIFO) until it
+ * is queued again; a CPU that pops it where it may not run passes it on.
+ *
+ * Context: process context, may sleep.
+ */
+void go3s_co_set_allowed(struct go3s_co *co, const struct cpumask *allowed)
+{
+	const struct cpumask *old;
+
+	mutex_lock(&go3s_affinity_mutex);
+	/*
+	 * Release: the copy's bits before the pointer.  Partner:
+	 * rcu_dereference_sched() in go3s_co_mask() (sched.c).
+	 */
+	old = rcu_replace_pointer(co->allowed, allowed,
+				  lockdep_is_held(&go3s_affinity_mutex));
+	WRITE_ONCE(co->movable, !allowed || go3s_allowed_is_copy(allowed));
+	mutex_unlock(&go3s_affinity_mutex);
+	go3s_allowed_free(old);
+}
+EXPORT_SYMBOL_IF_KUNIT(go3s_co_set_allowed);
+
+/**
+ * go3s_set_affinity() - change the CPUs a coroutine may run on
+ * @co: the coroutine; the caller holds a reference
+ * @mask: the CPUs (only possible CPUs count), or NULL for any CPU go3s
+ *        uses.  One CPU pins @co there; more make it movable: idle CPUs
+ *        of the set steal it, and a CPU of the set that goes offline or
+ *        leaves the usable set hands it to another.
+ *
+ * Allowed in any state.  A CREATED coroutine starts within the new set; a
+ * running one keeps running until it next switches out (yields, or
+ * suspends and is woken), then runs only on CPUs of @mask, moving if its
+ * CPU is not one of them; a suspended one moves when woken.  If no CPU of
+ * @mask runs coroutines later (offline, or out of the usable set), @co
+ * waits, queued, until one does.
+ *
+ * Context: process context, may sleep.  Not from a coroutine.
+ * Return: 0; -EINVAL if no CPU of @mask is online and in the usable set
+ * now; -EBUSY if @co has ended (COMPLETING or CANCELLED); -ENOMEM.
+ */
+int go3s_set_affinity(struct go3s_co *co, const struct cpumask *mask)
+{
+	const struct cpumask *allowed;
+
+	might_sleep();
+	if (go3s_co_state(co) >= GO3S_STATE_COMPLETING)
+		return -EBUSY;
+	if (mask && !go3s_sched_mask_usable(mask))
+		return -EINVAL;
+	allowed = go3s_allowed_new(mask, GFP_KERNEL);
+	if (IS_ERR(allowed))
+		return PTR_ERR(allowed);
+	go3s_co_set_allowed(co, allowed);
+	go3s_sched_affinity_changed(co);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(go3s_set_affinity);
 
 /**
  * go3s_mem_charge() - charge memory to the module-wide byte limit

@@ -122,7 +122,8 @@ struct go3s_op {
 
 /*
  * &go3s_create.cpu: any CPU; go3s picks the online CPU, within
- * &go3s_create.cpu_mask if one is given, with the shortest run queue.
+ * &go3s_create.cpu_mask if one is given, with the shortest run queue, and
+ * the coroutine may move within that set afterwards.
  */
 #define GO3S_CREATE_CPU_ANY	0xffffffffU
 
@@ -135,19 +136,22 @@ struct go3s_op {
  * @flags: %GO3S_CREATE_* bits.
  * @ops: user pointer to @nr_ops &struct go3s_op.
  * @nr_ops: 1 to %GO3S_PROG_MAX_OPS.
- * @cpu: the CPU it runs on, or %GO3S_CREATE_CPU_ANY.
+ * @cpu: the CPU it is pinned to, or %GO3S_CREATE_CPU_ANY.
  * @priority: %GO3S_CO_PRIO_*.
  * @stack_size: bytes, 0 for the default; else between the minimum and
  *              maximum of &struct go3s_info.
  * @id: out: the coroutine's id in this open file; never 0.
  * @pad: must be zero.
  * @cpu_mask: with %GO3S_CREATE_CPU_ANY, 0 or a user pointer to a CPU mask
- *            that limits where it may be placed (see &struct go3s_affinity).
+ *            that limits where it may run (see &struct go3s_affinity).
  * @cpu_mask_size: bytes at @cpu_mask: a multiple of 8, at most 1024.
  * @pad2: must be zero.
  *
- * A coroutine runs on one CPU for its whole life; @cpu or @cpu_mask choose
- * which.  %GO3S_IOC_SET_AFFINITY may change it until it first runs.
+ * @cpu and @cpu_mask give its allowed set: one CPU pins it there for
+ * good; %GO3S_CREATE_CPU_ANY lets it run on any CPU go3s uses, or on those
+ * of @cpu_mask: idle CPUs of the set take it from busy ones, and a CPU of
+ * the set that goes offline or leaves the usable set hands it to another.
+ * %GO3S_IOC_SET_AFFINITY changes the set at any time.
  */
 struct go3s_create {
 	__u32 size;
@@ -170,18 +174,27 @@ struct go3s_create {
 #define GO3S_CPU_MASK_MAX	1024
 
 /**
- * struct go3s_affinity - GO3S_IOC_SET_AFFINITY: where a coroutine runs
+ * struct go3s_affinity - GO3S_IOC_SET_AFFINITY: where a coroutine may run
  * @size: size of this struct, at least %GO3S_AFFINITY_SIZE_VER0.
  * @flags: must be zero.
- * @id: the coroutine; it must still be CREATED.
- * @cpu: a CPU, or %GO3S_CREATE_CPU_ANY to choose within @cpu_mask.
- * @cpu_mask: with %GO3S_CREATE_CPU_ANY, 0 for any online CPU or a user
- *            pointer to an array of __u64 words, CPU n being bit n % 64 of
- *            word n / 64; go3s picks the online CPU in it with the
- *            shortest run queue.
+ * @id: the coroutine, in any state but ended (COMPLETING or CANCELLED:
+ *      EBUSY).
+ * @cpu: a CPU to pin it to, or %GO3S_CREATE_CPU_ANY for @cpu_mask.
+ * @cpu_mask: with %GO3S_CREATE_CPU_ANY, 0 for any CPU or a user pointer to
+ *            an array of __u64 words, CPU n being bit n % 64 of word
+ *            n / 64.  A mask of one CPU pins it there.
  * @cpu_mask_size: bytes at @cpu_mask: a multiple of 8, at most
  *                 %GO3S_CPU_MASK_MAX.
  * @pad: must be zero.
+ *
+ * The set must have a CPU that is online and in the usable set now
+ * (EINVAL otherwise).  A CREATED coroutine is moved to the CPU of the set
+ * with the shortest run queue and starts there.  A running one goes on
+ * where it is until it next switches (yields, or suspends and is woken),
+ * then runs only on CPUs of the set, moving if its CPU is not one of
+ * them; a suspended one moves when woken.  &go3s_status.cpu shows the
+ * CPU it runs or waits on.  If later no CPU of the set is online and
+ * usable, the coroutine waits, queued, until one is.
  */
 struct go3s_affinity {
 	__u32 size;
@@ -245,7 +258,8 @@ struct go3s_wait {
  * @flags: must be zero.
  * @id: in: the coroutine.
  * @state: %GO3S_CO_* state.
- * @cpu: the CPU it belongs to.
+ * @cpu: the CPU it runs or is queued on, or last ran on (a snapshot: a
+ *       coroutine that may move can be on another by now).
  * @on_cpu: 1 while it runs on its CPU, 0 when queued or waiting.
  * @priority: %GO3S_CO_PRIO_*.
  * @pc: index of the op it is at (or ended at).
