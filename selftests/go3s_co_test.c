@@ -446,9 +446,11 @@ TEST_F(co, set_affinity_before_the_first_run)
 	EXPECT_GE(after.switches - before.switches, 2);
 	EXPECT_GE(after.spawns - before.spawns, 1);
 
-	/* Once it has run it stays. */
-	EXPECT_EQ(-1, set_affinity(self->fd, id, 0, NULL, 0));
-	EXPECT_EQ(EBUSY, errno);
+	/*
+	 * Once it has run it may still move (any live state); that it then
+	 * runs there is go3s_affinity_test's business.
+	 */
+	EXPECT_EQ(0, set_affinity(self->fd, id, 0, NULL, 0));
 	EXPECT_EQ(-1, set_affinity(self->fd, 99999, 0, NULL, 0));
 	EXPECT_EQ(ESRCH, errno);
 	ASSERT_EQ(0, go3s_create(self->fd, prog, 2, GO3S_CREATE_SUSPENDED, &id));
