@@ -79,7 +79,7 @@ static_assert(sizeof(struct go3s_create) == GO3S_CREATE_SIZE_VER0);
 static_assert(sizeof(struct go3s_id_arg) == GO3S_ID_ARG_SIZE_VER0);
 static_assert(sizeof(struct go3s_wait) == GO3S_WAIT_SIZE_VER0);
 static_assert(sizeof(struct go3s_status) == GO3S_STATUS_SIZE_VER0);
-static_assert(sizeof(struct go3s_cpu_stats) == GO3S_CPU_STATS_SIZE_VER0);
+static_assert(sizeof(struct go3s_cpu_stats) == GO3S_CPU_STATS_SIZE_VER1);
 static_assert(sizeof(struct go3s_set_prio) == GO3S_SET_PRIO_SIZE_VER0);
 static_assert(sizeof(struct go3s_chan_create) == GO3S_CHAN_CREATE_SIZE_VER0);
 static_assert(sizeof(struct go3s_affinity) == GO3S_AFFINITY_SIZE_VER0);
@@ -913,6 +913,8 @@ static long go3s_ioc_cpu_stats(struct go3s_session *s, void *karg,
 	arg->queue_depth = go3s_runq_len(&per_cpu_ptr(&go3s_scheds, cpu)->rq);
 	arg->co_ns = st.co_ns;
 	arg->sched_ns = st.sched_ns;
+	arg->steals = st.steals;
+	arg->wakes_idle = st.wakes_idle;
 	return 0;
 }
 

@@ -333,6 +333,22 @@ TEST_F(co, status_reports_the_coroutine)
 	EXPECT_LE(st.stack_hwm, st.stack_size);
 }
 
+/* A first-version caller gets the first version, nothing past it. */
+TEST_F(co, cpu_stats_first_version_gets_first_version)
+{
+	struct go3s_cpu_stats old;
+
+	memset(&old, 0xa5, sizeof(old));
+	old.size = GO3S_CPU_STATS_SIZE_VER0;
+	old.flags = 0;
+	old.cpu = 0;
+	ASSERT_EQ(0, ioctl(self->fd, GO3S_IOC_CPU_STATS, &old));
+	EXPECT_EQ(GO3S_CPU_STATS_SIZE_VER0, old.size);
+	EXPECT_EQ(1, old.online);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, old.steals);
+	EXPECT_EQ(0xa5a5a5a5a5a5a5a5ULL, old.wakes_idle);
+}
+
 TEST_F(co, cpu_stats_count_work)
 {
 	struct go3s_op prog[] = { OP(YIELD, 0, 0), OP(LOOP, 0, 99) };
@@ -351,6 +367,9 @@ TEST_F(co, cpu_stats_count_work)
 	EXPECT_GE(after.completions - before.completions, 1);
 	EXPECT_GE(after.co_ns, before.co_ns);
 	EXPECT_GE(after.sched_ns, after.co_ns);
+	EXPECT_EQ(GO3S_CPU_STATS_SIZE_VER1, after.size);
+	EXPECT_GE(after.steals, before.steals);
+	EXPECT_GE(after.wakes_idle, before.wakes_idle);
 
 	for (long c = 1; c < ncpu; c++)
 		EXPECT_EQ(0, go3s_cpu_stats(self->fd, c, &after));

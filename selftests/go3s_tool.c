@@ -136,9 +136,9 @@ static void print_stats(int fd, struct go3s_cpu_stats *prev, double secs)
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	struct go3s_cpu_stats st;
 
-	printf("%-4s %12s %10s %10s %8s %8s %8s %7s %7s\n", "cpu",
+	printf("%-4s %12s %10s %10s %8s %8s %8s %8s %7s %7s\n", "cpu",
 	       secs ? "switches/s" : "switches", "spawns", "done", "handoffs",
-	       "backoff", "queued", "co%", "sched%");
+	       "steals", "backoff", "queued", "co%", "sched%");
 	for (long c = 0; c < ncpu && c < 256; c++) {
 		if (go3s_cpu_stats(fd, c, &st))
 			continue;
@@ -146,11 +146,12 @@ static void print_stats(int fd, struct go3s_cpu_stats *prev, double secs)
 		double busy = st.sched_ns - (prev ? prev[c].sched_ns : 0);
 		double body = st.co_ns - (prev ? prev[c].co_ns : 0);
 
-		printf("%-4ld %12.0f %10llu %10llu %8llu %8llu %8llu %6.1f%% %6.1f%%%s\n",
+		printf("%-4ld %12.0f %10llu %10llu %8llu %8llu %8llu %8llu %6.1f%% %6.1f%%%s\n",
 		       c, secs ? sw / secs : sw,
 		       (unsigned long long)st.spawns,
 		       (unsigned long long)st.completions,
 		       (unsigned long long)st.handoffs,
+		       (unsigned long long)st.steals,
 		       (unsigned long long)st.backoff_rounds,
 		       (unsigned long long)st.queue_depth,
 		       secs ? 100 * body / (secs * 1e9) : 0,

@@ -304,6 +304,10 @@ struct go3s_status {
  * @queue_depth: coroutines queued now.
  * @co_ns: time spent in coroutine bodies.
  * @sched_ns: time spent in run-loop passes, bodies included.
+ * @steals: coroutines this CPU took from other CPUs' run queues.  Since
+ *          %GO3S_CPU_STATS_SIZE_VER1, as is @wakes_idle; a module that
+ *          fills only %GO3S_CPU_STATS_SIZE_VER0 bytes returns that size.
+ * @wakes_idle: idle CPUs this CPU woke to steal from it.
  */
 struct go3s_cpu_stats {
 	__u32 size;
@@ -319,9 +323,12 @@ struct go3s_cpu_stats {
 	__u64 queue_depth;
 	__u64 co_ns;
 	__u64 sched_ns;
+	__u64 steals;
+	__u64 wakes_idle;
 };
 
 #define GO3S_CPU_STATS_SIZE_VER0	88
+#define GO3S_CPU_STATS_SIZE_VER1	104
 
 /**
  * struct go3s_set_prio - GO3S_IOC_SET_PRIO
